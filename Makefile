@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh Debian machine (see README.md):
+#   make demo   set up, then run the main job (derive, verify, check, render out/report.pdf)
+#   make test   set up, then lint, type-check and run the whole test suite (Hypothesis profile "ci")
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.gdssm-installed
+PACKAGES := gdssm symbolic numeric proofs reports
+
+.PHONY: demo test setup tex lint typecheck bench
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned to the local CPU build; then the package, editable, with its dev tools.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+tex:
+	@bash scripts/ensure-tex.sh
+
+demo: setup tex
+	@bash scripts/demo.sh
+
+lint: setup
+	$(BIN)/ruff check $(PACKAGES) tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup tex lint typecheck
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python -m benchmarks

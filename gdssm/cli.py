@@ -1,0 +1,186 @@
+"""The ``gdssm`` command line: a thin layer that parses arguments and wires the packages.
+
+Error conventions (:mod:`gdssm.errors`): a :class:`~gdssm.errors.UserError` prints one line
+``gdssm: error: ...`` and exits 2; a :class:`~gdssm.errors.VerificationFailure` prints the counterexample
+and exits 1; any other exception exits 1, with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from gdssm import __version__
+from gdssm.errors import EXIT_FAILED, EXIT_USAGE, NotBuiltYet, UserError, VerificationFailure
+
+EXAMPLES = """examples:
+  gdssm derive --construction one-step --f 2 --m 1 --n 4 --eta 1/2
+  gdssm derive --construction k-step --f 3 --m 2 --n 5 --steps 3 --eta symbolic --format latex
+  gdssm derive --construction reference-two-step --f 2 --m 2 --n 3 --eta 1 --format json
+  gdssm derive --optimal-eta --law uniform --f 10 --n 10
+  gdssm verify --claim ssm.k_step
+  gdssm check --examples 200 --seed 0
+  gdssm report --out out/report.pdf
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise UserError(f"{name} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise UserError(f"dimension {name} must be >= 1, got {value}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UserError(f"number of steps k must be an integer, got {text!r}") from None
+    if value < 0:
+        raise UserError(f"number of steps k must be >= 0, got {value}")
+    return value
+
+
+def build_parser() -> Parser:
+    """The argument parser with every subcommand."""
+    parser = Parser(
+        prog="gdssm",
+        description="Derive, verify, check, report and export state-space models that run gradient descent in context.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gdssm {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal failures")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    derive = sub.add_parser("derive", help="print the analytic GD-SSM parameters", epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    derive.add_argument("--construction", default="one-step", help="one-step, k-step or reference-two-step")
+    _add_dims(derive)
+    derive.add_argument("--steps", type=_steps, default=None, help="k, the number of GD steps (k-step)")
+    derive.add_argument("--eta", default="symbolic", help="step size: a number, a fraction or 'symbolic'")
+    derive.add_argument("--etas", default=None, help="per-step step sizes, comma separated (k-step)")
+    derive.add_argument("--lam", default="1", help="discount lambda of the loss (Lambda = lambda 1)")
+    derive.add_argument("--gamma", default="0", help="weight decay gamma (k-step)")
+    derive.add_argument("--layout", default="split", help="token layout: split or reference")
+    derive.add_argument("--variant", default="A", help="reference-two-step variant: A or B")
+    derive.add_argument("--format", default="json", choices=["json", "latex", "text"])
+    derive.add_argument("--optimal-eta", action="store_true", help="print alpha*, eta* and the expected loss")
+    derive.add_argument("--law", default="uniform", help="input law for --optimal-eta: uniform or gaussian")
+    derive.add_argument("-o", "--output", default=None, help="write to this file (atomically) instead of stdout")
+
+    verify = sub.add_parser("verify", help="prove the claims by every route they list")
+    verify.add_argument("--claim", action="append", default=None, help="claim id (repeatable)")
+    verify.add_argument("--route", action="append", default=None, help="route (repeatable)")
+    verify.add_argument("--construction-file", default=None, help="check a derive-schema JSON against GD")
+    verify.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("check", help="property-check derived weights against real GD in PyTorch")
+    check.add_argument("--examples", type=_positive_int("examples"), default=100)
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--construction", default=None)
+    check.add_argument("--construction-file", default=None)
+    check.add_argument("--weights", default=None)
+    check.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", help="render the LaTeX proof report and build the PDF")
+    report.add_argument("--out", default="out/report.pdf")
+    report.add_argument("--tex-only", action="store_true")
+    _add_dims(report, defaults=(2, 1, 3))
+    report.add_argument("--max-steps", type=_steps, default=10)
+
+    export = sub.add_parser("export", help="export analytic weights (safetensors, pt, reference)")
+    export.add_argument("--construction", default="one-step")
+    _add_dims(export)
+    export.add_argument("--steps", type=_steps, default=None)
+    export.add_argument("--eta", default="1")
+    export.add_argument("--lam", default="1")
+    export.add_argument("--layout", default="split")
+    export.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    export.add_argument("--format", default="safetensors", choices=["safetensors", "pt", "reference"])
+    export.add_argument("-o", "--output", default=None)
+
+    train = sub.add_parser("train", help="train a GD-SSM from random init and compare with the construction")
+    train.add_argument("--preset", default="paper-e1")
+    train.add_argument("--steps", type=_positive_int("steps"), default=None)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--json", action="store_true")
+    train.add_argument("--out", default="out/train")
+    return parser
+
+
+def _add_dims(parser: argparse.ArgumentParser, defaults: tuple[int, int, int] = (2, 1, 4)) -> None:
+    parser.add_argument("--f", type=_positive_int("f"), default=defaults[0], help="input dimension f")
+    parser.add_argument("--m", type=_positive_int("m"), default=defaults[1], help="output dimension m")
+    parser.add_argument("--n", dest="N", type=_positive_int("N"), default=defaults[2], help="context size N")
+
+
+def _not_built(what: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        raise NotBuiltYet(what)
+
+    return run
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from gdssm.commands import derive
+
+    return derive(args)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "derive": _derive,
+    "verify": _not_built("gdssm verify (proof kernel, issue: claims, routes and certificates)"),
+    "check": _not_built("gdssm check (numeric property checks against PyTorch GD)"),
+    "report": _not_built("gdssm report (Jinja2 LaTeX proof report)"),
+    "export": _not_built("gdssm export (safetensors / state_dict export)"),
+    "train": _not_built("gdssm train (training from random initialisation)"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_USAGE
+        return HANDLERS[args.command](args)
+    except UserError as err:
+        print(f"gdssm: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except VerificationFailure as failure:
+        print(f"gdssm: FAILED: {failure}", file=sys.stderr)
+        if failure.counterexample:
+            print(json.dumps(failure.counterexample, indent=2, sort_keys=True, default=str), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("gdssm: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # internal failure: one line, traceback only under --debug
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"gdssm: internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)",
+                  file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,218 @@
+"""The authors' parameterisation (reference code, paper-facts §4, §5.1, §5.6) and its map to ours.
+
+Their layer, on tokens z_1..z_{2N+1} in R^H (H = f), for windows k = 1..N with rows u_{k,1..3}:
+
+    M_k = U_k^T w_q U_k = sum_{r,s} (w_q)_{rs} u_{k,r} u_{k,s}^T,   S_k = Lambda_bar (.) S_{k-1} + M_k,
+    Z_k = C S_k^T   (the state is read transposed),   v_k = U_k^T D,   o_k = Z_k v_k,
+
+and the prediction is the *negated* output: yhat_k = -o_k (vector task, m = f) or -(o_k)_H (scalar task,
+m = 1, y written into the last slot). The one-step construction is w_q = e_1 e_2^T, Lambda_bar = 1,
+C = -alpha I, D = e_3 with alpha = gd_lr / P (P the state size).
+
+**Map to ours** (claim ``ref.param_map``): Q = w_q^T, Lambda = Lambda_bar^T, d = D, C_ours = -E_y^T C.
+Indeed (M^ref_k)^T = sum (w_q)_{rs} u_s u_r^T = sum Q_{ab} u_a u_b^T = M_k, so S_k = (S^ref_k)^T and
+yhat = -E_y^T C (S^ref)^T U^T D = C_ours S_k q_k. Step sizes: alpha = gd_lr/P = eta/N, so eta = N gd_lr / P.
+
+**Two steps** (three layers on the same tokens, plus a residual): with Z^(l) the states read as above,
+W^code_k = Z^(1)_k + Z^(1)_N Z^(2)_k + Z^(3)_k, o_k = W^code_k v^(3)_k, and the outputs, front-padded with
+N+1 zero rows, are added to the tokens, so the final prediction is -(o_N + x_q) (its last slot for the
+scalar task). Variant A: w_q^(1) = w_q^(3) = e_1 e_2^T, w_q^(2) = e_1 e_1^T. Variant B adds e_3 e_3^T to
+w_q^(1) and w_q^(3). What they compute is derived by :func:`two_step_difference`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from gdssm.errors import UserError, require_dim
+from symbolic.constructions import Construction, parse_eta
+from symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, transpose
+from symbolic.gd import GDSpec, gd_weights
+from symbolic.layer import LayerParams, Readout, tokens
+from symbolic.layouts import Layout, make_layout
+from symbolic.task import Context
+
+REFERENCE_NAMES = ("w_q", "Lambda_bar", "C", "D")
+VARIANTS = ("A", "B")
+
+
+@dataclass(frozen=True)
+class ReferenceLayer:
+    """One layer in the authors' names: w_q (3x3), Lambda_bar (HxH), C (HxH), D (3x1)."""
+
+    w_q: sp.Matrix
+    Lambda_bar: sp.Matrix
+    C: sp.Matrix
+    D: sp.Matrix
+
+    def arrays(self) -> dict[str, sp.Matrix]:
+        """The parameters by their names in the authors' code."""
+        return {name: getattr(self, name) for name in REFERENCE_NAMES}
+
+
+def _lift(a: sp.Matrix, conv: Callable[[Any], Any]) -> Mat:
+    return convert(tuple(tuple(row) for row in a.tolist()), conv)
+
+
+def reference_states(
+    layer: ReferenceLayer, z: Sequence[Mat], to_ring: Callable[[Any], Any] | None = None
+) -> tuple[list[Mat], list[Mat]]:
+    """(Z_k, v_k) for k = 1..N: Z_k = C S_k^T and v_k = U_k^T D, as in the authors' forward pass."""
+    conv = to_ring or (lambda v: v)
+    H = len(z[0])
+    zero = conv(sp.Integer(0))
+    lam, C = _lift(layer.Lambda_bar, conv), _lift(layer.C, conv)
+    terms = [(r, s, conv(layer.w_q[r, s])) for r in range(3) for s in range(3) if layer.w_q[r, s] != 0]
+    S: Mat = full(H, H, zero)
+    Zs: list[Mat] = []
+    vs: list[Mat] = []
+    for k in range(len(z) // 2):
+        U = (z[2 * k], z[2 * k + 1], z[2 * k + 2])
+        M: Mat = full(H, H, zero)
+        for r, s, w in terms:
+            M = add(M, scale(w, outer(U[r], U[s])))
+        S = add(hadamard(lam, S), M)
+        Zs.append(matmul(C, transpose(S)))
+        v: Mat = full(H, 1, zero)
+        for r in range(3):
+            if layer.D[r, 0] != 0:
+                v = add(v, scale(conv(layer.D[r, 0]), U[r]))
+        vs.append(v)
+    return Zs, vs
+
+
+def reference_predictions(
+    layer: ReferenceLayer, z: Sequence[Mat], task: str, to_ring: Callable[[Any], Any] | None = None
+) -> list[Mat]:
+    """yhat_k = -o_k (vector task) or -(o_k)_H (scalar task), k = 1..N, for one layer."""
+    Zs, vs = reference_states(layer, z, to_ring)
+    outs = [matmul(Z, v) for Z, v in zip(Zs, vs, strict=True)]
+    return [_negated_prediction(o, task) for o in outs]
+
+
+def _negated_prediction(o: Mat, task: str) -> Mat:
+    return scale(-1, o[-1:] if task == "scalar" else o)
+
+
+def reference_tokens(ctx: Context, layout: Layout, to_ring: Callable[[Any], Any] | None = None) -> list[Mat]:
+    """The authors' tokens (x_1, y~_1, ..., x_N, y~_N, x_q): y~ = y (vector) or y e_H (scalar)."""
+    return tokens(ctx, layout.E_x, layout.E_y, to_ring)
+
+
+def reference_layout(f: int, m: int) -> Layout:
+    """The authors' layout: H = f, vector (m = f) or scalar (m = 1) task."""
+    return make_layout("reference", f, m)
+
+
+def to_reference(construction: Construction) -> ReferenceLayer:
+    """The authors' parameters of our one-step construction (reference layout), via ``ref.param_map``.
+
+    C_ref = -alpha I is the authors' full readout; only E_y^T C_ref matters for the prediction.
+    """
+    if construction.name != "one-step" or construction.layout.name != "reference":
+        raise UserError("the authors' parameterisation exists for the one-step construction in layout 'reference'")
+    if construction.gd.W0 is not None:
+        raise UserError("the authors' code has no W_0 != 0 construction (no value maps, no feedthrough)")
+    p = construction.params
+    alpha = construction.gd.alphas[0]
+    return ReferenceLayer(w_q=p.Q.T, Lambda_bar=p.Lambda.T, C=-alpha * sp.eye(p.H), D=p.d)
+
+
+def from_reference(layer: ReferenceLayer, layout: Layout) -> LayerParams:
+    """Our layer parameters from the authors': Q = w_q^T, Lambda = Lambda_bar^T, d = D, C = -E_y^T C_ref."""
+    H = layout.H
+    return LayerParams(
+        Q=layer.w_q.T, Lambda=layer.Lambda_bar.T, d=layer.D, C=-layout.E_y.T * layer.C, F=sp.zeros(layout.m, H),
+        V1=sp.eye(H), V2=sp.eye(H), V3=sp.eye(H), R=sp.zeros(H, H),
+        readout=Readout(rho=(), beta=(), c=(sp.Integer(1),)),
+    )
+
+
+def eta_from_reference(gd_lr: sp.Expr, P: int, N: int) -> sp.Expr:
+    """Our eta for the authors' step: alpha = gd_lr / P = eta / N, so eta = N gd_lr / P."""
+    return sp.S(gd_lr) * N / P
+
+
+@dataclass(frozen=True)
+class ReferenceTwoStep:
+    """The authors' three-layer, two-step construction (variant A or B) at concrete sizes."""
+
+    variant: str
+    layout: Layout
+    N: int
+    eta: sp.Expr
+    layers: tuple[ReferenceLayer, ReferenceLayer, ReferenceLayer]
+
+    @property
+    def alpha(self) -> sp.Expr:
+        """alpha = eta / N (the code's gd_lr / P; equal when N = P)."""
+        return self.eta / self.N
+
+    def predict_query(self, ctx: Context, to_ring: Callable[[Any], Any] | None = None) -> Mat:
+        """The code's final prediction: -(o_N + x_q), or its last slot for the scalar task."""
+        z = reference_tokens(ctx, self.layout, to_ring)
+        Z1, _ = reference_states(self.layers[0], z, to_ring)
+        Z2, _ = reference_states(self.layers[1], z, to_ring)
+        Z3, v3 = reference_states(self.layers[2], z, to_ring)
+        W_code = add(add(Z1[-1], matmul(Z1[-1], Z2[-1])), Z3[-1])
+        o_N = matmul(W_code, v3[-1])
+        return _negated_prediction(add(o_N, z[-1]), self.layout.task)
+
+
+def reference_two_step(f: int, m: int, N: int, eta: Any, variant: str = "A") -> ReferenceTwoStep:
+    """The authors' 2-step parameters: Lambda_bar = 1, C = -alpha I, D = e_3, w_q by variant (module doc)."""
+    require_dim("N", N)
+    if variant not in VARIANTS:
+        raise UserError(f"unknown variant {variant!r} of the reference two-step construction; choose A or B")
+    layout = reference_layout(f, m)
+    eta_ = parse_eta(eta)
+    H, alpha = layout.H, eta_ / N
+    e = [sp.Matrix([1 if i == r else 0 for i in range(3)]) for r in range(3)]
+    acc_A = e[0] * e[1].T + (e[2] * e[2].T if variant == "B" else sp.zeros(3, 3))
+
+    def layer(w_q: sp.Matrix) -> ReferenceLayer:
+        return ReferenceLayer(w_q=w_q, Lambda_bar=sp.ones(H, H), C=-alpha * sp.eye(H), D=e[2])
+
+    return ReferenceTwoStep(variant, layout, N, eta_, (layer(acc_A), layer(e[0] * e[0].T), layer(acc_A)))
+
+
+def two_step_difference(construction: ReferenceTwoStep, ctx: Context) -> sp.Matrix:
+    """yhat_code - W_2 x_q on the given (typically all-symbolic) data, expanded.
+
+    W_2 = 2 alpha A - alpha^2 A G (two GD steps from 0 on the full context; DESIGN §1.1).
+    """
+    spec = GDSpec(etas=(construction.eta, construction.eta), normaliser=construction.N)
+    W2 = gd_weights(spec, ctx, ctx.N)
+    target = matmul(W2, ctx.query)
+    if construction.layout.task == "scalar":
+        target = target[-1:]
+    got = construction.predict_query(ctx)
+    return sp.Matrix([[sp.expand(a[0] - b[0])] for a, b in zip(got, target, strict=True)])
+
+
+def two_step_expected_difference(construction: ReferenceTwoStep, ctx: Context) -> sp.Matrix:
+    """What the difference should be: -x_q (variant A); (2 alpha G' - alpha^2 G' G - I) x_q (variant B),
+    with G' = sum_{i<=N} x_{i+1} x_{i+1}^T and G = sum_{i<=N} x_i x_i^T (last slot for the scalar task)."""
+    alpha = construction.alpha
+    xq = sp.Matrix([row[0] for row in ctx.query])
+    if construction.variant == "A":
+        diff = -xq
+    else:
+        cols = [sp.Matrix([row[0] for row in x]) for x in ctx.xs]
+        G = sum((c * c.T for c in cols[: ctx.N]), sp.zeros(ctx.f, ctx.f))
+        Gp = sum((c * c.T for c in cols[1 : ctx.N + 1]), sp.zeros(ctx.f, ctx.f))
+        diff = (2 * alpha * Gp - alpha**2 * Gp * G - sp.eye(ctx.f)) * xq
+    if construction.layout.task == "scalar":
+        diff = diff[-1:, :]
+    return diff.applyfunc(sp.expand)
+
+
+__all__ = [
+    "REFERENCE_NAMES", "VARIANTS", "ReferenceLayer", "ReferenceTwoStep", "eta_from_reference", "from_reference",
+    "reference_layout", "reference_predictions", "reference_states", "reference_tokens", "reference_two_step",
+    "to_reference", "two_step_difference", "two_step_expected_difference",
+]

@@ -1,0 +1,186 @@
+"""Tests for symbolic.stepsize: the derived optimal one-step step size (DESIGN §1.4, paper-facts §3.3)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+import sympy as sp
+from sympy import stats
+
+from gdssm.errors import UserError
+from symbolic.stepsize import (
+    ALPHA,
+    F_SYM,
+    N_SYM,
+    InputLaw,
+    expected_one_step_loss,
+    expected_trace_gram,
+    expected_trace_gram_squared,
+    input_law,
+    law_names,
+    optimal_alpha,
+    optimal_eta,
+    optimal_loss,
+    optimal_step_summary,
+    zero_predictor_loss,
+)
+
+S = sp.Symbol("s", positive=True)
+A_HALF = sp.Symbol("a", positive=True)
+SIGMA2, MU4 = sp.symbols("sigma2 mu4", positive=True)
+
+
+def test_paper_example_uniform_f10_n10_is_exact() -> None:
+    law = InputLaw.uniform()
+    assert optimal_alpha(law, 10, 10) == sp.Rational(20, 33)
+    assert optimal_eta(law, 10, 10) == sp.Rational(200, 33)
+    assert optimal_loss(law, 10, 10) == sp.Rational(245, 1188)
+    assert abs(float(optimal_loss(law, 10, 10)) - 0.2062) < 5e-5
+    assert zero_predictor_loss(law, 10) == sp.Rational(5, 12)
+    assert isinstance(optimal_alpha(law, 10, 10), sp.Rational)
+
+
+def test_gaussian_closed_form_for_symbolic_f_and_n() -> None:
+    law = InputLaw.gaussian(S)
+    alpha = optimal_alpha(law, F_SYM, N_SYM)
+    assert sp.simplify(alpha - 1 / (S**2 * (N_SYM + F_SYM + 1))) == 0
+    expected = S**2 * F_SYM / 2 * (1 - N_SYM / (N_SYM + F_SYM + 1))
+    assert sp.simplify(optimal_loss(law, F_SYM, N_SYM) - expected) == 0
+
+
+def test_uniform_closed_form_for_symbolic_half_width() -> None:
+    law = InputLaw.uniform(A_HALF)
+    alpha = optimal_alpha(law, F_SYM, N_SYM)
+    sigma2 = A_HALF**2 / 3
+    assert sp.simplify(alpha - 1 / (sigma2 * (N_SYM + F_SYM - sp.Rational(1, 5)))) == 0
+
+
+def test_general_law_matches_ratio_of_traces_and_loss_formula() -> None:
+    law = InputLaw.from_moments(SIGMA2, MU4)
+    trace_g = N_SYM * F_SYM * SIGMA2
+    trace_g2 = N_SYM * F_SYM * MU4 + N_SYM * F_SYM * (F_SYM - 1) * SIGMA2**2 + N_SYM * (N_SYM - 1) * F_SYM * SIGMA2**2
+    assert sp.simplify(expected_trace_gram(law) - trace_g) == 0
+    assert sp.simplify(expected_trace_gram_squared(law) - trace_g2) == 0
+    assert sp.simplify(optimal_alpha(law, F_SYM, N_SYM) - trace_g / trace_g2) == 0
+    loss_star = SIGMA2 / 2 * (F_SYM - trace_g**2 / trace_g2)
+    assert sp.simplify(optimal_loss(law, F_SYM, N_SYM) - loss_star) == 0
+
+
+def test_moments_are_derived_and_agree_with_sympy_stats() -> None:
+    uniform, gaussian = InputLaw.uniform(A_HALF), InputLaw.gaussian(S)
+    assert (uniform.sigma2, uniform.mu4) == (A_HALF**2 / 3, A_HALF**4 / 5)
+    assert (gaussian.sigma2, gaussian.mu4) == (S**2, 3 * S**4)
+    u, g = stats.Uniform("u", -A_HALF, A_HALF), stats.Normal("g", 0, S)
+    assert sp.simplify(stats.E(u**4) - uniform.mu4) == 0
+    assert sp.simplify(stats.E(g**4) - gaussian.mu4) == 0
+    assert InputLaw.uniform(1) == InputLaw("uniform", sp.Rational(1, 3), sp.Rational(1, 5))
+    assert InputLaw.uniform(0.5) == InputLaw.uniform()
+
+
+def _brute_force_trace_gram_squared(law: InputLaw, f: int, N: int) -> sp.Expr:
+    """E tr G^2 at concrete (f, N): expand tr(G^2) over entry symbols and take each monomial's moments."""
+    x = sp.Matrix(N, f, lambda i, a: sp.Symbol(f"x_{i}_{a}"))
+    gram = x.T * x
+    moments = {1: sp.Integer(0), 2: law.sigma2, 3: sp.Integer(0), 4: law.mu4}
+    poly = sp.Poly(sp.expand((gram * gram).trace()), *x)
+    return sp.Add(*(coeff * sp.Mul(*(moments[p] for p in powers if p)) for powers, coeff in poly.terms()))
+
+
+@pytest.mark.parametrize(("f", "N"), [(1, 1), (2, 3), (3, 2)])
+def test_trace_derivation_agrees_with_brute_force_expansion(f: int, N: int) -> None:
+    law = InputLaw.from_moments(SIGMA2, MU4)
+    brute = _brute_force_trace_gram_squared(law, f, N)
+    assert sp.expand(expected_trace_gram_squared(law, f, N) - brute) == 0
+    assert expected_trace_gram(law, f, N) == N * f * SIGMA2
+
+
+def test_alpha_star_minimises_the_expected_loss() -> None:
+    law = InputLaw.uniform()
+    alpha_star, loss_star = optimal_alpha(law, 10, 10), optimal_loss(law, 10, 10)
+    assert expected_one_step_loss(alpha_star, law, 10, 10) == loss_star
+    delta = sp.Rational(1, 100)
+    for alpha in (alpha_star - delta, alpha_star + delta, 0):
+        assert expected_one_step_loss(alpha, law, 10, 10) > loss_star
+    assert expected_one_step_loss(0, law, 10, 10) == zero_predictor_loss(law, 10)
+    loss_curve = expected_one_step_loss(ALPHA, law, 10, 10)
+    assert sp.solve(sp.diff(loss_curve, ALPHA), ALPHA) == [alpha_star]
+
+
+def test_weight_variance_scales_loss_but_not_alpha() -> None:
+    law = InputLaw.uniform()
+    assert optimal_loss(law, 10, 10, weight_var=4) == 4 * optimal_loss(law, 10, 10)
+    assert zero_predictor_loss(law, 10, weight_var=sp.Rational(1, 2)) == sp.Rational(5, 24)
+
+
+def test_wrong_law_gives_a_different_alpha() -> None:
+    uniform = InputLaw.uniform()
+    wrong = InputLaw.from_moments(uniform.sigma2, 3 * uniform.sigma2**2)
+    assert optimal_alpha(wrong, 10, 10) == sp.Rational(4, 7)
+    assert optimal_alpha(wrong, 10, 10) != sp.Rational(20, 33)
+    assert optimal_loss(wrong, 10, 10) != optimal_loss(uniform, 10, 10)
+
+
+def test_summary_has_exact_closed_form_and_float_strings() -> None:
+    summary = optimal_step_summary(InputLaw.uniform(), 10, 10)
+    assert summary["alpha_star"] == "20/33"
+    assert summary["eta_star"] == "200/33"
+    assert summary["loss_star"] == "245/1188"
+    assert summary["zero_predictor_loss"] == "5/12"
+    assert summary["alpha_star_float"] == "0.606061"
+    assert summary["loss_star_float"] == "0.206229"
+    assert summary["alpha_star_closed_form"] == "60/(5*N + 5*f - 1)"
+    closed = sp.sympify(summary["alpha_star_closed_form"], locals={"N": N_SYM, "f": F_SYM})
+    assert closed.subs({N_SYM: 10, F_SYM: 10}) == sp.Rational(20, 33)
+    assert all(isinstance(value, str) for value in summary.values())
+
+
+def test_summary_with_symbolic_law_renders_floats() -> None:
+    summary = optimal_step_summary(InputLaw.gaussian(S), 10, 10)
+    assert summary["alpha_star"] == "1/(21*s**2)"
+    assert "s" in summary["alpha_star_float"]
+
+
+def test_input_law_by_name() -> None:
+    assert set(law_names()) == {"gaussian", "uniform"}
+    assert input_law("uniform") == InputLaw.uniform()
+    assert input_law("gaussian", 2) == InputLaw.gaussian(2)
+    assert input_law("gaussian", 2).sigma2 == 4
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimal_alpha(InputLaw.uniform(), 0, 10),
+        lambda: optimal_alpha(InputLaw.uniform(), 10, 0),
+        lambda: optimal_alpha(InputLaw.uniform(), True, 10),
+        lambda: optimal_alpha(InputLaw.uniform(), sp.Rational(3, 2), 10),
+        lambda: optimal_alpha(InputLaw.uniform(), sp.Symbol("g"), 10),
+        lambda: InputLaw.from_moments(-1, 3),
+        lambda: InputLaw.from_moments(0, 3),
+        lambda: InputLaw.from_moments(1, sp.Rational(1, 2)),
+        lambda: InputLaw.from_moments("1", 3),
+        lambda: InputLaw.from_moments(float("nan"), 3),
+        lambda: InputLaw.gaussian(0),
+        lambda: InputLaw.gaussian(sp.Symbol("t")),
+        lambda: InputLaw.uniform(-1),
+        lambda: input_law("laplace"),
+        lambda: optimal_loss(InputLaw.uniform(), 10, 10, weight_var=0),
+        lambda: expected_one_step_loss(sp.I, InputLaw.uniform(), 10, 10),
+    ],
+)
+def test_bad_inputs_raise_user_error(make: Callable[[], object]) -> None:
+    with pytest.raises(UserError):
+        make()
+
+
+def test_rademacher_edge_case_mu4_equals_sigma4_is_accepted() -> None:
+    law = InputLaw.from_moments(1, 1)
+    assert optimal_alpha(law, 1, 1) == 1
+    assert optimal_loss(law, 1, 1) == 0
+
+
+@pytest.mark.parametrize(("f", "N"), list(itertools.product((1, 3), (1, 4))))
+def test_gaussian_concrete_matches_closed_form(f: int, N: int) -> None:
+    assert optimal_alpha(InputLaw.gaussian(2), f, N) == sp.Rational(1, 4 * (N + f + 1))
