@@ -92,6 +92,7 @@ def build_parser() -> Parser:
     verify.add_argument("--route", action="append", default=None, help="route (repeatable)")
     verify.add_argument("--construction-file", default=None, help="check a derive-schema JSON against GD")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--certificates", default="out/certificates.json", help="where to write the certificates")
 
     check = sub.add_parser("check", help="property-check derived weights against real GD in PyTorch")
     check.add_argument("--examples", type=_positive_int("examples"), default=100)
@@ -140,16 +141,20 @@ def _not_built(what: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def _derive(args: argparse.Namespace) -> int:
-    from gdssm.commands import derive
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from gdssm import commands
 
-    return derive(args)
+        handler: Callable[[argparse.Namespace], int] = getattr(commands, name)
+        return handler(args)
+
+    return run
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "derive": _derive,
-    "verify": _not_built("gdssm verify (proof kernel, issue: claims, routes and certificates)"),
-    "check": _not_built("gdssm check (numeric property checks against PyTorch GD)"),
+    "derive": _command("derive"),
+    "verify": _command("verify"),
+    "check": _command("check"),
     "report": _not_built("gdssm report (Jinja2 LaTeX proof report)"),
     "export": _not_built("gdssm export (safetensors / state_dict export)"),
     "train": _not_built("gdssm train (training from random initialisation)"),

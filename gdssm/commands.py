@@ -67,3 +67,148 @@ def optimal_eta(args: argparse.Namespace) -> int:
     else:
         emit("".join(f"{key}: {value}\n" for key, value in summary.items()), args.output)
     return EXIT_OK
+
+
+def _progress() -> Any:
+    """A rich progress bar on stderr (transient, so tables and JSON on stdout stay clean)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in header:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=160).print(table)
+
+
+NUMERIC_EXAMPLES = 12
+
+
+def numeric_outcome(claim_id: str, names: tuple[str, ...], seed: int = 0) -> Any:
+    """Route 3 for a claim: ``numeric.check`` over Hypothesis-drawn constructions of the claim's kind."""
+    import time
+
+    from gdssm.errors import VerificationFailure
+    from numeric.check import run_check
+    from proofs.verify import Outcome
+
+    start = time.perf_counter()
+    try:
+        report = run_check(NUMERIC_EXAMPLES, seed, names=names, max_f=8, max_m=3, max_N=32, max_k=4)
+    except VerificationFailure as failure:
+        return Outcome(claim_id, "numeric", False, "drawn", f"{NUMERIC_EXAMPLES} examples",
+                       time.perf_counter() - start, str(failure), failure.counterexample)
+    rel = ", ".join(f"{name} max rel {s.max_rel:.1e}" for name, s in report.stats.items())
+    return Outcome(claim_id, "numeric", True, "f<=8, m<=3, N<=32, k<=4 (drawn)", f"{report.examples} examples",
+                   time.perf_counter() - start, rel)
+
+
+def verify(args: argparse.Namespace) -> int:
+    """``gdssm verify``: run every route of the chosen claims, print the table, write certificates."""
+    if args.construction_file:
+        return verify_file(args)
+    from gdssm.atomic import write_text
+    from gdssm.errors import VerificationFailure
+    from proofs.claims import claim
+    from proofs.verify import RUNNERS, certificate_text, certificates, plan
+
+    jobs = plan(args.claim, args.route)
+    outcomes = []
+    with _progress() as bar:
+        task = bar.add_task("verifying claims", total=len(jobs))
+        for c, route in jobs:
+            bar.update(task, description=f"{c.id} [{route}]")
+            outcomes.append(numeric_outcome(c.id, claim(c.id).numeric) if route == "numeric" else RUNNERS[route](c))
+            bar.advance(task)
+    doc = certificates(outcomes)
+    write_text(args.certificates, certificate_text(doc))
+    if args.json:
+        sys.stdout.write(certificate_text(doc))
+    else:
+        _table("gdssm verify", ["claim", "route", "result", "size", "seconds", "detail"],
+               [[o.claim, o.route, "passed" if o.ok else "FAILED", o.size, f"{o.seconds:.2f}", o.detail[:70]]
+                for o in outcomes])
+        print(f"certificates: {args.certificates}")
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        first = failed[0]
+        raise VerificationFailure(f"claim {first.claim} fails route {first.route}: {first.detail}",
+                                  first.counterexample or {"claim": first.claim, "route": first.route})
+    return EXIT_OK
+
+
+def load_construction_file(path: str) -> Any:
+    """A construction from a derive-schema JSON file; unreadable or invalid files are user errors."""
+    import json
+    from pathlib import Path
+
+    from symbolic.serialize import construction_from_json
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"construction file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserError(f"cannot read construction file {path}: {err}") from None
+    if not isinstance(doc, dict):
+        raise UserError(f"construction file {path} must hold a JSON object")
+    return construction_from_json(doc)
+
+
+def verify_file(args: argparse.Namespace) -> int:
+    """``gdssm verify --construction-file``: routes 2 (exact, random points) and 3 (numeric) on a user's file."""
+    from gdssm.errors import VerificationFailure
+    from numeric.check import check_construction
+    from proofs.route_exact import check_exact
+
+    c = load_construction_file(args.construction_file)
+    exact = check_exact(c, "auto", seed=0, timeout=60.0)
+    if not exact.ok:
+        raise VerificationFailure(f"{args.construction_file}: the layer is not {c.steps}-step GD ({exact.status})",
+                                  exact.counterexample or {"dims": exact.dims})
+    numeric = check_construction(c, examples=10, seed=0)
+    worst = max(s.max_rel for s in numeric.stats.values())
+    print(f"{args.construction_file}: holds. exact: {exact.method} {exact.status} at {exact.dims}; "
+          f"numeric: {numeric.examples} examples, max relative error {worst:.2e}")
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> int:
+    """``gdssm check``: the Hypothesis property run of layer vs autograd GD, with a bar and a table."""
+    import json
+
+    from numeric.check import run_check
+
+    if args.weights:
+        from gdssm.errors import NotBuiltYet
+
+        raise NotBuiltYet("gdssm check --weights (weights files arrive with gdssm export)")
+    names = ("one-step", "k-step")
+    construction = None
+    if args.construction_file:
+        construction = load_construction_file(args.construction_file)
+    elif args.construction:
+        if args.construction not in names:
+            raise UserError(f"unknown construction {args.construction!r} for check; choose one-step or k-step")
+        names = (args.construction,)
+    with _progress() as bar:
+        task = bar.add_task("layer vs autograd GD", total=args.examples)
+        report = run_check(args.examples, args.seed, construction, names=names,
+                           progress=lambda done, total: bar.update(task, completed=done))
+    if args.json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        _table(f"gdssm check: {report.examples} examples, seed {report.seed}, {report.seconds:.1f} s",
+               ["dtype", "examples", "max abs error", "max rel error", "tolerance (rel)"],
+               [[name, str(s.examples), f"{s.max_abs:.2e}", f"{s.max_rel:.2e}", f"{report.tolerances[name]:.0e}"]
+                for name, s in report.stats.items()])
+    return EXIT_OK

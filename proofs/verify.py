@@ -1,0 +1,126 @@
+"""Run the routes of the claims and collect outcomes; certificates record them.
+
+An outcome is one (claim, route) check: ``ok``, the dimensions it covered, its size (proof steps, polynomial
+terms), seconds and a one-line detail (the failing step's residual, or the counterexample).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from proofs.claims import CLAIMS, ROUTES, Claim
+
+PROOF_ROUTES = ("symbolic", "exact", "z3")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one route on one claim."""
+
+    claim: str
+    route: str
+    ok: bool
+    dims: str
+    size: str
+    seconds: float
+    detail: str
+    counterexample: dict[str, Any] | None = field(default=None)
+
+
+def run_symbolic(c: Claim) -> Outcome:
+    """Route 1: every step of every proof record checks in the normal form."""
+    start = time.perf_counter()
+    records = list(c.proofs()) if c.proofs else []
+    steps = [s for p in records for s in p.steps]
+    failed = [s for s in steps if not s.ok]
+    detail = (f"{len(records)} proof(s), {len(steps)} steps checked" if not failed else
+              f"step '{failed[0].name}' does not check; residual {failed[0].residual}")
+    return Outcome(c.id, "symbolic", bool(records) and not failed, "symbolic f, m, N, H", f"{len(steps)} steps",
+                   time.perf_counter() - start, detail)
+
+
+def _dims_text(dims: dict[str, int]) -> str:
+    return ",".join(f"{key}={value}" for key, value in dims.items())
+
+
+def run_exact(c: Claim) -> Outcome:
+    """Route 2: flint polynomial identity on every target, or the claim's exact SymPy check."""
+    start = time.perf_counter()
+    if c.scalar_check is not None:
+        ok, detail = c.scalar_check()
+        return Outcome(c.id, "exact", ok, "see detail", "SymPy identity", time.perf_counter() - start, detail)
+    from proofs.route_exact import check_exact
+
+    results = [check_exact(target, "auto", seed=0) for target in c.targets()]
+    bad = next((r for r in results if not r.ok), None)
+    terms = sum(r.total_terms or 0 for r in results)
+    dims = "; ".join(_dims_text(r.dims) for r in results)
+    detail = (f"{len(results)} identities: " + ", ".join(sorted({r.method + ' ' + r.status for r in results}))
+              if bad is None else f"{bad.status} at {_dims_text(bad.dims)}")
+    return Outcome(c.id, "exact", bool(results) and bad is None, dims, f"{terms} terms",
+                   time.perf_counter() - start, detail, None if bad is None else bad.counterexample)
+
+
+def run_z3(c: Claim) -> Outcome:
+    """The second checker on every target."""
+    from proofs.route_z3 import check_z3
+
+    start = time.perf_counter()
+    results = [check_z3(target, timeout=60.0) for target in c.targets()]
+    bad = next((r for r in results if not r.ok), None)
+    dims = "; ".join(_dims_text(r.dims) for r in results)
+    detail = f"{len(results)} identities unsat" if bad is None else f"{bad.status} at {_dims_text(bad.dims)}"
+    return Outcome(c.id, "z3", bool(results) and bad is None, dims, f"{len(results)} identities",
+                   time.perf_counter() - start, detail, None if bad is None else bad.counterexample)
+
+
+RUNNERS: dict[str, Callable[[Claim], Outcome]] = {"symbolic": run_symbolic, "exact": run_exact, "z3": run_z3}
+
+
+def plan(claim_ids: Iterable[str] | None, routes: Iterable[str] | None) -> list[tuple[Claim, str]]:
+    """The (claim, route) pairs to run: the routes each selected claim lists, filtered by ``routes``."""
+    from gdssm.errors import UserError
+    from proofs.claims import claim
+
+    chosen = [claim(i) for i in claim_ids] if claim_ids else list(CLAIMS)
+    wanted = set(routes) if routes else set(ROUTES)
+    unknown = wanted - set(ROUTES)
+    if unknown:
+        raise UserError(f"unknown route {sorted(unknown)[0]!r}; choose from {', '.join(ROUTES)}")
+    return [(c, r) for c in chosen for r in c.routes if r in wanted]
+
+
+def versions() -> dict[str, str]:
+    """Versions of the engines a certificate depends on."""
+    import flint
+    import sympy
+    import z3
+
+    from gdssm import __version__
+
+    return {"gdssm": __version__, "python": platform.python_version(), "sympy": sympy.__version__,
+            "python-flint": flint.__version__, "z3": z3.get_version_string()}
+
+
+def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    """The certificate document: per outcome the claim id, statement hash, route, result, dims, time."""
+    from proofs.claims import claim
+
+    rows = []
+    for o in outcomes:
+        row = asdict(o)
+        row["statement_hash"] = claim(o.claim).statement_hash
+        row["result"] = "passed" if o.ok else "FAILED"
+        row["seconds"] = round(o.seconds, 3)
+        rows.append(row)
+    return {"schema": "gdssm.certificates/1", "versions": versions(), "certificates": rows}
+
+
+def certificate_text(doc: dict[str, Any]) -> str:
+    """Deterministic JSON text of a certificate document."""
+    return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
