@@ -192,7 +192,7 @@ def check(args: argparse.Namespace) -> int:
         from gdssm.errors import NotBuiltYet
 
         raise NotBuiltYet("gdssm check --weights (weights files arrive with gdssm export)")
-    names = ("one-step", "k-step")
+    names: tuple[str, ...] = ("one-step", "k-step")
     construction = None
     if args.construction_file:
         construction = load_construction_file(args.construction_file)

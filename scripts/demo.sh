@@ -3,13 +3,14 @@
 set -euo pipefail
 G=.venv/bin/gdssm
 mkdir -p out
-echo "== derive: the k-step construction (f=2, m=1, N=3, k=3, eta symbolic)"
+echo "== derive: the k-step construction (f=2, m=1, N=3, k=3, eta symbolic) -> out/k-step.json"
 $G derive --construction k-step --f 2 --m 1 --n 3 --steps 3 --eta symbolic --format json -o out/k-step.json
-echo "   wrote out/k-step.json"
 echo "== derive: optimal one-step step size (f = N = 10, x ~ U(-1/2, 1/2))"
 $G derive --optimal-eta --law uniform --f 10 --n 10 --format text | grep -E '^(alpha_star|eta_star|loss_star):'
-for step in verify check report; do
-  echo "== $step"
-  set +e; $G "$step"; rc=$?; set -e
-  if [ $rc -eq 2 ]; then echo "   pending: gdssm $step is not built yet"; elif [ $rc -ne 0 ]; then exit $rc; fi
-done
+echo "== verify: every claim by every route it lists -> out/certificates.json"
+$G verify
+echo "== check: derived weights vs autograd GD in PyTorch"
+$G check --examples 100 --seed 0
+echo "== report"
+set +e; $G report; rc=$?; set -e
+if [ $rc -eq 2 ]; then echo "   pending: gdssm report is not built yet"; elif [ $rc -ne 0 ]; then exit $rc; fi

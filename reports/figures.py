@@ -1,0 +1,78 @@
+"""Deterministic PDF figures: loss vs k and error vs N.
+
+A bare :class:`matplotlib.figure.Figure` is drawn (no pyplot, so no GUI backend and no global state) and
+saved with the PDF backend, under matplotlib's default style so that a user's ``matplotlibrc`` does not
+change the output.
+
+The same data gives the same bytes (no creation date, a fixed producer; matplotlib's PDF writer is otherwise
+deterministic, which the tests check). Each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from matplotlib import style
+from matplotlib.figure import Figure
+
+from gdssm.atomic import write_bytes
+
+_METADATA = {"CreationDate": None, "Producer": "gdssm (matplotlib)", "Creator": None}
+_STYLES = ("-o", "--s", ":^", "-.d")
+
+
+def _pdf(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf", metadata=_METADATA)
+    return buf.getvalue()
+
+
+def _series_plot(data: Mapping[str, Sequence[float]], axis: str, xlabel: str, ylabel: str, log: bool) -> bytes:
+    """Every series of ``data`` against ``data[axis]``; log y only when all values are positive."""
+    with style.context("default"):
+        fig = Figure(figsize=(4.8, 3.0))
+        ax = fig.add_subplot()
+        xs = list(data[axis])
+        series = {label: list(ys) for label, ys in data.items() if label != axis}
+        for i, (label, ys) in enumerate(series.items()):
+            ax.plot(xs, ys, _STYLES[i % len(_STYLES)], label=label, markersize=4, linewidth=1.2)
+        values = [v for ys in series.values() for v in ys if math.isfinite(v)]
+        if log and values and min(values) > 0:
+            ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(frameon=False)
+        fig.tight_layout()
+        return _pdf(fig)
+
+
+def loss_vs_k_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
+    """Loss against the number of steps k for each method (key ``"k"`` plus one series per method)."""
+    return _series_plot(data, "k", "steps k", "loss", log=False)
+
+
+def error_vs_n_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
+    """Error against the context length N (key ``"N"`` plus one series per label), log scale."""
+    return _series_plot(data, "N", "context length N", "max abs error", log=True)
+
+
+def write_figures(
+    directory: Path, prefix: str, loss_vs_k: Mapping[str, Sequence[float]], error_vs_n: Mapping[str, Sequence[float]]
+) -> dict[str, Path]:
+    """Write the figures that have data into ``directory``; returns ``{"loss_vs_k": path, ...}``."""
+    out: dict[str, Path] = {}
+    for key, data, render in (("loss_vs_k", loss_vs_k, loss_vs_k_pdf), ("error_vs_N", error_vs_n, error_vs_n_pdf)):
+        if data:
+            path = directory / figure_name(prefix, key)
+            write_bytes(path, render(data))
+            out[key] = path
+    return out
+
+
+def figure_name(prefix: str, key: str) -> str:
+    """File name of figure ``key`` for a report whose files start with ``prefix``."""
+    return f"{prefix}-{key.replace('_', '-').lower()}.pdf"

@@ -1,0 +1,274 @@
+"""The report's input: plain frozen dataclasses, filled by the caller from the claim registry and the checks.
+
+Nothing here imports ``proofs`` or ``numeric``: the caller copies what the report shows into these views.
+Math is passed as :class:`~reports.tex.TexMath` (see :func:`~reports.tex.tex_math`); every other string is
+prose and is escaped when rendered. Each view checks its own consistency when it is built, and
+:class:`ReportInput` checks the cross-references (routes, ``uses``, series lengths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from tokenize import TokenError
+
+import sympy as sp
+
+from gdssm.errors import UserError
+from reports.tex import TexMath, matrix_tex, tex_math
+
+_NO_SYMBOL = TexMath("")
+
+JUSTIFICATIONS = ("definition", "lemma", "induction-hypothesis", "algebra")
+CLAIM_KINDS = ("definition", "lemma", "theorem")
+
+
+def _require_math(owner: str, name: str, value: object) -> None:
+    if not isinstance(value, TexMath):
+        raise TypeError(f"{owner}.{name} must be TexMath (see reports.tex.tex_math), got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class RouteResultView:
+    """One route's result on one claim: ``dims`` says where it was checked, ``size`` how many instances."""
+
+    ok: bool
+    dims: str
+    size: int
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProofStepView:
+    """One step ``lhs = rhs`` of a proof chain, why it holds, and whether each route accepted it."""
+
+    lhs_tex: TexMath
+    rhs_tex: TexMath
+    justification: str
+    detail: str = ""
+    hypotheses: tuple[str, ...] = ()
+    status: dict[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _require_math("ProofStepView", "lhs_tex", self.lhs_tex)
+        _require_math("ProofStepView", "rhs_tex", self.rhs_tex)
+        if self.justification not in JUSTIFICATIONS:
+            raise UserError(f"proof step justification must be one of {', '.join(JUSTIFICATIONS)}, "
+                            f"got {self.justification!r}")
+
+    @property
+    def checked(self) -> bool:
+        """Whether some route checked the step and every route that did accepted it."""
+        return bool(self.status) and all(self.status.values())
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A claim of the registry with its statement, proof chain and per-route results.
+
+    ``routes`` are the routes the claim requires; ``uses`` the ids of the claims its proof uses.
+    """
+
+    id: str
+    title: str
+    statement_tex: TexMath
+    hypotheses_tex: tuple[TexMath, ...]
+    uses: tuple[str, ...]
+    routes: tuple[str, ...]
+    results: dict[str, RouteResultView]
+    steps: tuple[ProofStepView, ...]
+    statement_hash: str
+    kind: str = "theorem"
+
+    def __post_init__(self) -> None:
+        _require_math("ClaimView", "statement_tex", self.statement_tex)
+        for hyp in self.hypotheses_tex:
+            _require_math("ClaimView", "hypotheses_tex", hyp)
+        if self.kind not in CLAIM_KINDS:
+            raise UserError(f"claim {self.id}: kind must be one of {', '.join(CLAIM_KINDS)}, got {self.kind!r}")
+        if not self.routes:
+            raise UserError(f"claim {self.id} requires no route; every claim needs at least one")
+
+    @property
+    def step_routes(self) -> tuple[str, ...]:
+        """The routes that checked at least one proof step, in order of first appearance."""
+        return tuple(dict.fromkeys(r for step in self.steps for r in step.status))
+
+    @property
+    def failed_routes(self) -> tuple[str, ...]:
+        """Required routes without a passing result."""
+        return tuple(r for r in self.routes if r not in self.results or not self.results[r].ok)
+
+    @property
+    def verified(self) -> bool:
+        """All required routes passed."""
+        return not self.failed_routes
+
+    @property
+    def statement_checked(self) -> bool:
+        """Border colour: the statement holds on every required route (the claim is verified)."""
+        return self.verified
+
+    @property
+    def proof_checked(self) -> bool:
+        """Fill colour: a verified claim with a dimension-free proof chain whose every step was accepted.
+
+        A definition has no proof: it counts as checked once its statement is.
+        """
+        if self.kind == "definition":
+            return self.statement_checked
+        return self.verified and bool(self.steps) and all(step.checked for step in self.steps)
+
+
+@dataclass(frozen=True)
+class MutantView:
+    """A deliberately wrong construction and, for each route that ran on it, whether the route rejected it."""
+
+    name: str
+    description: str
+    rejected_by: dict[str, bool]
+
+    @property
+    def rejected(self) -> bool:
+        """Some route ran on the mutant and every route that did rejected it."""
+        return bool(self.rejected_by) and all(self.rejected_by.values())
+
+
+@dataclass(frozen=True)
+class RouteView:
+    """A verification route and what it trusts."""
+
+    name: str
+    title: str
+    trusted_base: str
+
+
+@dataclass(frozen=True)
+class NumericTable:
+    """A table of numeric evidence; cells are prose or :class:`TexMath`."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.header):
+                raise UserError(f"table {self.caption!r}: row {row!r} has {len(row)} cells, "
+                                f"the header has {len(self.header)}")
+
+
+@dataclass(frozen=True)
+class ParameterView:
+    """A derived layer parameter: its role, (possibly truncated) matrix and shape.
+
+    ``symbol_tex`` is how the name is typeset; empty means SymPy's printing of the name (``Lambda`` -> ``\\Lambda``).
+    ``note`` says what a truncated matrix leaves out.
+    """
+
+    name: str
+    role: str
+    matrix_tex: TexMath
+    shape: tuple[int, int]
+    symbol_tex: TexMath = _NO_SYMBOL
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _require_math("ParameterView", "symbol_tex", self.symbol_tex)
+        _require_math("ParameterView", "matrix_tex", self.matrix_tex)
+
+    @property
+    def symbol(self) -> TexMath:
+        """The typeset name."""
+        return self.symbol_tex or tex_math(sp.Symbol(self.name))
+
+    @classmethod
+    def from_matrix(cls, name: str, role: str, matrix: sp.MatrixBase, limit: int = 8) -> ParameterView:
+        """The view of ``matrix``; more than ``limit`` rows or columns are truncated, with a note."""
+        body, note = matrix_tex(matrix, limit)
+        rows, cols = matrix.shape
+        return cls(name, role, body, (int(rows), int(cols)), note=note)
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything the report renders.
+
+    ``loss_vs_k`` holds the key ``"k"`` (steps 0, 1, ...) and one loss series per method (e.g. ``"GD"``,
+    ``"GD-SSM"``); ``error_vs_N`` holds ``"N"`` and one error series per label. ``symbolic_forms``,
+    ``step_size``, ``two_step_audit`` and ``conventions`` map a label to prose or :class:`TexMath`.
+    ``source_date`` (e.g. ``"2025-01-31"``) is printed as the date; None leaves the date out unless
+    ``SOURCE_DATE_EPOCH`` is set.
+    """
+
+    title: str
+    command: str
+    versions: dict[str, str]
+    dims: dict[str, int]
+    claims: tuple[ClaimView, ...]
+    routes: tuple[RouteView, ...]
+    mutants: tuple[MutantView, ...] = ()
+    parameters: tuple[ParameterView, ...] = ()
+    symbolic_forms: dict[str, str] = field(default_factory=dict)
+    step_size: dict[str, str] = field(default_factory=dict)
+    numeric_tables: tuple[NumericTable, ...] = ()
+    loss_vs_k: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    error_vs_N: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    two_step_audit: dict[str, str] = field(default_factory=dict)
+    conventions: dict[str, str] = field(default_factory=dict)
+    certificate_hashes: dict[str, str] = field(default_factory=dict)
+    source_date: str | None = None
+
+    def __post_init__(self) -> None:
+        ids = [c.id for c in self.claims]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise UserError(f"duplicate claim ids: {', '.join(dup)}")
+        route_names = {r.name for r in self.routes}
+        for c in self.claims:
+            unknown = sorted({u for u in c.uses if u not in ids})
+            if unknown:
+                raise UserError(f"claim {c.id} uses unknown claims: {', '.join(unknown)}")
+            bad = sorted({r for r in (*c.routes, *c.results) if r not in route_names})
+            if bad:
+                raise UserError(f"claim {c.id} names unknown routes: {', '.join(bad)}")
+        _check_series("loss_vs_k", self.loss_vs_k, "k")
+        _check_series("error_vs_N", self.error_vs_N, "N")
+
+    def claim_by_id(self, claim_id: str) -> ClaimView | None:
+        """The claim called ``claim_id``, or None."""
+        return next((c for c in self.claims if c.id == claim_id), None)
+
+
+_PLAIN_SYMBOLS = {name: sp.Symbol(name) for name in ("N", "E", "I", "S", "O", "Q", "C")}
+"""One-letter names that SymPy's parser would otherwise read as its own objects (N() is numeric evaluation)."""
+
+
+def step_size_view(summary: Mapping[str, str], prose: Sequence[str] = ("law", "convention")) -> dict[str, str]:
+    """A step-size summary (``symbolic.stepsize.optimal_step_summary``) with its SymPy strings as TexMath.
+
+    Keys in ``prose`` and ``*_float`` values stay text; a value SymPy cannot parse stays text too.
+    """
+    out: dict[str, str] = {}
+    for key, value in summary.items():
+        out[key] = value
+        if key in prose or key.endswith("_float"):
+            continue
+        try:
+            out[key] = tex_math(sp.parse_expr(value, local_dict=_PLAIN_SYMBOLS))
+        except (sp.SympifyError, TypeError, SyntaxError, TokenError):
+            pass
+    return out
+
+
+def _check_series(name: str, data: Mapping[str, Sequence[float]], axis: str) -> None:
+    """``data`` is empty, or has the key ``axis`` and at least one series, all as long as the axis."""
+    if not data:
+        return
+    if axis not in data or len(data) < 2:
+        raise UserError(f"{name} needs the key {axis!r} and at least one series, got keys {sorted(data)}")
+    n = len(data[axis])
+    for label, values in data.items():
+        if len(values) != n:
+            raise UserError(f"{name}: series {label!r} has {len(values)} values, {axis!r} has {n}")
