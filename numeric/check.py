@@ -1,0 +1,207 @@
+"""Route 3 of DESIGN §2: the torch layer with derived weights against real GD, as a Hypothesis property.
+
+One example draws a task law, a seed, a batch size and (unless one is fixed) a construction: name,
+f, m, N, k, eta, lambda, weight decay, per-step etas, W_0, layout (:mod:`numeric.strategies`). It samples
+tasks (:mod:`numeric.samplers`), runs the GD oracle (:mod:`numeric.oracle`, float64, autograd) and the
+lowered :class:`numeric.layer.GDSSMLayer` in every requested dtype, and compares the predictions at every
+prefix t = 1..N of every task. The data are drawn rounded to float32, so every dtype (and the oracle) sees
+the very same numbers and the errors measure arithmetic alone.
+
+Error measure, per example: relative error = max |layer - oracle| / max(max |oracle|, TINY), both maxima
+over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure is shrunk by
+Hypothesis and raised as :class:`gdssm.errors.VerificationFailure` with the shrunk example.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from gdssm.errors import UserError, VerificationFailure
+from numeric import strategies
+from numeric.layer import GDSSMLayer
+from numeric.oracle import gd_predictions
+from numeric.samplers import TaskLaw, sample_tasks
+from symbolic.constructions import Construction
+
+TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
+"""Largest relative error (module docstring) accepted per dtype."""
+TINY = 1e-300
+"""Floor of the error's denominator (a task whose predictions are all 0)."""
+MIN_BATCH = 4
+"""Tasks per example at least: the error's denominator is the largest |prediction| of the batch, so one
+task whose prediction cancels to nearly 0 (e.g. N = 1, yhat = alpha y_1 x_1^T x_2) cannot dominate it."""
+SHOWN_PREFIXES = 8
+"""Prefixes of the worst task shown in a counterexample."""
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DtypeStats:
+    """Examples checked in one dtype and the largest errors seen."""
+
+    examples: int = 0
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+
+
+@dataclass
+class CheckReport:
+    """What a property run checked: examples, errors by dtype, constructions seen, wall time."""
+
+    examples: int
+    seed: int
+    tolerances: dict[str, float]
+    stats: dict[str, DtypeStats]
+    constructions: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {"examples": self.examples, "seed": self.seed, "tolerances": self.tolerances,
+                "stats": {name: asdict(s) for name, s in self.stats.items()},
+                "constructions": self.constructions, "seconds": self.seconds}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn example."""
+
+    construction: Construction
+    law: TaskLaw
+    seed: int
+    batch: int
+
+
+class _Mismatch(AssertionError):
+    """An example where the layer and GD disagree beyond tolerance (carries the counterexample)."""
+
+    def __init__(self, message: str, counterexample: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.counterexample = counterexample
+
+
+@st.composite
+def cases(draw: Any, construction: Construction | None = None, max_f: int = 16, max_m: int = 4,
+          max_N: int = 64, max_k: int = 8, names: tuple[str, ...] = ("one-step", "k-step")) -> Case:
+    """A law, a seed, a batch of 4..8 tasks, and a construction (``construction`` if given)."""
+    if construction is None:
+        law = draw(strategies.input_laws(m=None))
+        construction = draw(strategies.constructions(law=law, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k,
+                                                     names=names))
+    else:
+        law = draw(strategies.input_laws(m=construction.layout.m))
+    return Case(construction, law, draw(strategies.seeds()), draw(st.integers(MIN_BATCH, 2 * MIN_BATCH)))
+
+
+def run_check(examples: int, seed: int, construction: Construction | None = None,
+              dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32), progress: Progress | None = None,
+              *, max_f: int = 16, max_m: int = 4, max_N: int = 64, max_k: int = 8,
+              names: tuple[str, ...] = ("one-step", "k-step")) -> CheckReport:
+    """Check ``examples`` drawn examples (of ``construction`` only, if given) with Hypothesis seeded by ``seed``.
+
+    Raises :class:`VerificationFailure` with the shrunk counterexample when some example exceeds its
+    tolerance; ``progress(done, examples)`` is called after every example.
+    """
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
+        raise UserError(f"number of examples must be an integer >= 1, got {examples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise UserError(f"seed must be an integer, got {seed!r}")
+    unknown = [d for d in dtypes if d not in TOLERANCES]
+    if unknown or not dtypes:
+        raise UserError(f"dtypes must be float64 and/or float32, got {list(dtypes)}")
+    report = CheckReport(examples=0, seed=seed, tolerances={_name(d): TOLERANCES[d] for d in dtypes},
+                         stats={_name(d): DtypeStats() for d in dtypes})
+    strategy = cases(construction, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k, names=names)
+    start = time.perf_counter()
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False, report_multiple_bugs=False,
+              suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(seed)
+    @given(strategy)
+    def prop(case: Case) -> None:
+        check_case(case, dtypes, report)
+        report.examples += 1
+        if progress is not None:
+            progress(min(report.examples, examples), examples)
+
+    try:
+        prop()
+    except _Mismatch as failure:
+        raise VerificationFailure(str(failure), failure.counterexample) from None
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def check_construction(construction: Construction, examples: int = 20, seed: int = 0,
+                       dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32),
+                       progress: Progress | None = None) -> CheckReport:
+    """:func:`run_check` for one fixed construction (random laws, seeds, batches)."""
+    return run_check(examples, seed, construction, dtypes, progress)
+
+
+def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport) -> None:
+    """Compare layer and oracle on one drawn example, record the errors, raise ``_Mismatch`` past tolerance."""
+    c = case.construction
+    tasks = sample_tasks(case.law, case.batch, c.N, c.layout.f, c.layout.m, seed=case.seed, dtype=torch.float32)
+    x, y = tasks.x.to(torch.float64), tasks.y.to(torch.float64)
+    oracle = gd_predictions(c.gd, x, y)
+    scale = max(float(oracle.abs().max()), TINY)
+    report.constructions[c.name] = report.constructions.get(c.name, 0) + 1
+    for dtype in dtypes:
+        layer = GDSSMLayer.from_construction(c, dtype=dtype)
+        with torch.no_grad():
+            pred = layer(x.to(dtype), y.to(dtype)).to(torch.float64)
+        diff = (pred - oracle).abs()
+        max_abs = float(diff.max())
+        rel = max_abs / scale
+        stats = report.stats[_name(dtype)]
+        stats.examples += 1
+        stats.max_abs, stats.max_rel = max(stats.max_abs, max_abs), max(stats.max_rel, rel)
+        if not rel <= TOLERANCES[dtype]:
+            raise _Mismatch(_message(case, dtype, rel, diff), _counterexample(case, dtype, rel, diff, pred, oracle))
+
+
+def _name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _worst(diff: torch.Tensor) -> tuple[int, int]:
+    """(task, prefix index) of the largest error."""
+    flat = int(torch.nan_to_num(diff, nan=float("inf")).amax(dim=2).argmax())
+    return divmod(flat, diff.shape[1])
+
+
+def _message(case: Case, dtype: torch.dtype, rel: float, diff: torch.Tensor) -> str:
+    c = case.construction
+    _, t = _worst(diff)
+    return (f"construction {c.name!r} (claims {', '.join(c.claims)}) disagrees with GD in {_name(dtype)}: "
+            f"relative error {rel:.3g} > {TOLERANCES[dtype]:.0e} at f={c.layout.f}, m={c.layout.m}, N={c.N}, "
+            f"k={c.steps}, layout {c.layout.name}, prefix t={t + 1}")
+
+
+def _counterexample(case: Case, dtype: torch.dtype, rel: float, diff: torch.Tensor, pred: torch.Tensor,
+                    oracle: torch.Tensor) -> dict[str, Any]:
+    c, gd = case.construction, case.construction.gd
+    task, t = _worst(diff)
+    lo = max(0, min(t - SHOWN_PREFIXES // 2, c.N - SHOWN_PREFIXES))
+    shown = slice(lo, lo + SHOWN_PREFIXES)
+    return {
+        "construction": c.name, "claims": list(c.claims), "layout": c.layout.name,
+        "dims": {"f": c.layout.f, "m": c.layout.m, "N": c.N, "H": c.layout.H, "k": c.steps},
+        "gd": {"etas": [str(e) for e in gd.etas], "lambda": str(gd.lam), "gamma": str(gd.gamma),
+               "W0": None if gd.W0 is None else [[str(v) for v in row] for row in gd.W0.tolist()]},
+        "law": asdict(case.law), "seed": case.seed, "batch": case.batch, "dtype": _name(dtype),
+        "max_abs_error": float(diff.max()), "max_rel_error": rel, "tolerance": TOLERANCES[dtype],
+        "worst": {"task": task, "prefix": t + 1},
+        "prefixes": list(range(lo + 1, min(lo + SHOWN_PREFIXES, c.N) + 1)),
+        "layer": pred[task, shown].tolist(), "oracle": oracle[task, shown].tolist(),
+    }

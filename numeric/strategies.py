@@ -1,0 +1,130 @@
+"""Public Hypothesis strategies for the numeric checks: sizes, steps, stable step sizes, seeds, laws, constructions.
+
+Every strategy shrinks towards the simplest case (small sizes, one step, lambda = 1, no decay). Usage::
+
+    from hypothesis import given, settings
+    from numeric import strategies as gst
+
+    @settings(deadline=None)
+    @given(law=gst.input_laws(), data=st.data())
+    def test_layer_is_gd(law, data):
+        construction = data.draw(gst.constructions(law=law, max_N=16))
+        seed = data.draw(gst.seeds())
+        ...  # sample tasks from ``law``, compare the lowered layer with the GD oracle
+
+Step sizes are drawn inside a stable range. With alpha = eta/N, one GD step multiplies the error by
+I - alpha G, G = sum_i x_i x_i^T, and lambda_max(G) <= tr G, so alpha tr G <= 1/2 keeps every step a
+contraction up to fluctuations of tr G around its mean. The strategies therefore draw
+
+    eta <= N / (2 E tr G) = 1 / (2 f sigma^2)        (E tr G = N f sigma^2, sigma^2 the input variance),
+
+as a dyadic rational (exact in binary floating point), and the weight decay gamma with eta_j gamma <= 1/4
+(per-step etas are eta_0 times 1/4, 1/2, 3/4 or 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import sympy as sp
+from hypothesis import strategies as st
+
+from numeric.samplers import TaskLaw
+from symbolic.constructions import Construction, k_step, one_step
+
+DISCOUNTS = (sp.Integer(1), sp.Rational(99, 100), sp.Rational(9, 10), sp.Rational(1, 2))
+"""The loss discounts lambda drawn by :func:`discounts` (1 first: it is the shrink target)."""
+
+
+def mostly_small(low: int, high: int, small: int = 4) -> st.SearchStrategy[int]:
+    """Integers in [low, high], half of the draws from [low, min(high, small)]."""
+    return st.one_of(st.integers(low, min(high, max(low, small))), st.integers(low, high))
+
+
+def dims(max_f: int = 8, max_m: int = 4, max_N: int = 32, min_N: int = 1) -> st.SearchStrategy[tuple[int, int, int]]:
+    """(f, m, N), mostly small."""
+    return st.tuples(mostly_small(1, max_f), mostly_small(1, max_m), mostly_small(min_N, max_N, small=8))
+
+
+def steps(min_k: int = 1, max_k: int = 8) -> st.SearchStrategy[int]:
+    """k, the number of GD steps."""
+    return mostly_small(min_k, max_k, small=3)
+
+
+def eta_bound(f: int, law: TaskLaw) -> float:
+    """N / (2 E tr G) = 1 / (2 f sigma^2): the largest step size the strategies draw."""
+    return 1 / (2 * f * law.input_variance)
+
+
+def step_sizes(f: int, law: TaskLaw, levels: int = 16) -> st.SearchStrategy[sp.Rational]:
+    """eta in (0, :func:`eta_bound`], a dyadic rational n / 2^p with at least ``levels`` choices."""
+    bound = eta_bound(f, law)
+    denominator = 2 ** max(0, math.ceil(math.log2(levels / bound)))
+    top = max(1, math.floor(bound * denominator))
+    return st.integers(1, top).map(lambda n: sp.Rational(n, denominator))
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds of ``torch.Generator``."""
+    return st.integers(0, 2**32 - 1)
+
+
+def discounts() -> st.SearchStrategy[sp.Rational]:
+    """The loss discount lambda (= the state decay Lambda of the constructions)."""
+    return st.sampled_from(DISCOUNTS)
+
+
+def input_laws(m: int | None = None) -> st.SearchStrategy[TaskLaw]:
+    """Task laws: uniform or Gaussian inputs of two widths, teacher scales, label noise, distractors.
+
+    With ``m >= 2`` given, classification laws with m classes are drawn as well.
+    """
+    regression = st.builds(
+        TaskLaw,
+        inputs=st.sampled_from(("uniform", "gaussian")),
+        input_range=st.sampled_from((1.0, 2.0)),
+        input_scale=st.sampled_from((1.0, 0.5)),
+        weight_scale=st.sampled_from((1.0, 3.0)),
+        noise=st.sampled_from((0.0, 0.1)),
+        distractors=st.sampled_from((0.0, 0.25)),
+    )
+    if m is None or m < 2:
+        return regression
+    return st.one_of(regression, regression.map(lambda law: replace(law, classes=m)))
+
+
+def small_matrices(rows: int, cols: int) -> st.SearchStrategy[sp.Matrix]:
+    """rows x cols matrices of dyadic rationals in [-1, 1] (used for W_0)."""
+    entries = st.integers(-8, 8).map(lambda n: sp.Rational(n, 8))
+    return st.lists(entries, min_size=rows * cols, max_size=rows * cols).map(lambda v: sp.Matrix(rows, cols, v))
+
+
+@st.composite
+def constructions(draw: Any, law: TaskLaw | None = None, max_f: int = 8, max_m: int = 4, max_N: int = 32,
+                  max_k: int = 8, names: tuple[str, ...] = ("one-step", "k-step")) -> Construction:
+    """A derived construction with numeric eta, for data drawn from ``law`` (default: U(-1/2, 1/2) inputs).
+
+    ``one-step``: layout ``split`` or ``reference`` (when m = f or m = 1), lambda, optional W_0.
+    ``k-step``: split layout, k, lambda, weight decay gamma, one eta or one per step.
+    """
+    law = law or TaskLaw()
+    name = draw(st.sampled_from(names))
+    f, m, N = draw(dims(max_f, max_m, max_N))
+    if law.classes is not None:
+        m = law.classes
+    eta = step_sizes(f, law)
+    lam = draw(discounts())
+    if name == "one-step":
+        layouts = ["split"] + (["reference"] if m in (1, f) else [])
+        layout = draw(st.sampled_from(layouts))
+        W0 = draw(st.none() | small_matrices(m, f))
+        return one_step(f, m, N, draw(eta), layout=layout, lam=lam, W0=W0)
+    k = draw(steps(0, max_k))
+    first = draw(eta)
+    gamma = draw(st.sampled_from((sp.Integer(0), 1 / (4 * first))))
+    per_step = draw(st.booleans())
+    fractions = st.integers(1, 4).map(lambda n: first * sp.Rational(n, 4))
+    etas = [draw(fractions) for _ in range(k)] if per_step else None
+    return k_step(f, m, N, k, first, lam=lam, gamma=gamma, etas=etas)

@@ -1,0 +1,74 @@
+"""The property run (route 3): passes on the derived constructions, rejects every mutant, reports and shrinks."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+import torch
+from hypothesis import settings
+
+from gdssm.errors import UserError, VerificationFailure
+from numeric.check import check_construction, run_check
+from symbolic.constructions import Construction, k_step, one_step
+from symbolic.mutants import MUTANTS, applicable
+
+BASES = {
+    "one-step-W0": one_step(3, 2, 6, "1/8", W0=sp.Matrix([[1, -1, 0], [0, 1, 1]]) / 2),
+    "one-step-reference": one_step(3, 1, 6, "1/8", layout="reference"),
+    "k-step": k_step(3, 2, 6, 3, "1/8"),
+    "k-step-discounted": k_step(2, 1, 5, 2, "1/8", lam="9/10", gamma="1/4"),
+}
+PAIRS = [(base, mut) for base, c in BASES.items() for mut in applicable(c)]
+
+
+def _examples() -> int:
+    """Examples per property run, scaled by the Hypothesis profile (dev 15 -> 5, ci 40 -> 13)."""
+    return max(3, settings.default.max_examples // 3)
+
+
+def test_run_check_passes_and_reports() -> None:
+    calls: list[tuple[int, int]] = []
+    n = _examples()
+    report = run_check(n, seed=1, progress=lambda done, total: calls.append((done, total)), max_N=16, max_f=6)
+    assert report.examples == n and calls[-1] == (n, n) and len(calls) == n
+    assert set(report.stats) == {"float64", "float32"}
+    assert report.stats["float64"].examples == n and report.stats["float64"].max_rel <= 1e-10
+    assert report.stats["float32"].max_rel <= 1e-4
+    assert sum(report.constructions.values()) == n
+    again = run_check(n, seed=1, max_N=16, max_f=6)
+    assert again.stats["float64"].max_abs == report.stats["float64"].max_abs
+
+
+@pytest.mark.parametrize("name", list(BASES))
+def test_derived_constructions_pass(name: str) -> None:
+    report = check_construction(BASES[name], examples=_examples(), dtypes=(torch.float64,))
+    assert report.stats["float64"].max_rel <= 1e-10 and set(report.stats) == {"float64"}
+
+
+def test_every_mutant_applies_somewhere() -> None:
+    assert {mut.name for _, mut in PAIRS} == {mut.name for mut in MUTANTS}
+
+
+@pytest.mark.parametrize(("base", "mutant"), PAIRS, ids=[f"{b}:{m.name}" for b, m in PAIRS])
+def test_every_mutant_is_rejected(base: str, mutant: object) -> None:
+    """Each applicable mutant of each base construction fails the check, with a shrunk counterexample."""
+    wrong: Construction = mutant.apply(BASES[base])  # type: ignore[attr-defined]
+    with pytest.raises(VerificationFailure) as info:
+        check_construction(wrong, examples=_examples(), dtypes=(torch.float64,))
+    cx = info.value.counterexample
+    assert cx["construction"] == wrong.name and cx["dims"]["N"] == wrong.N
+    assert cx["max_rel_error"] > cx["tolerance"] == 1e-10
+    assert len(cx["layer"]) == len(cx["oracle"]) == len(cx["prefixes"]) > 0
+    assert cx["batch"] == 4  # shrunk to the smallest batch
+    assert "disagrees with GD" in str(info.value)
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda: run_check(0, seed=0), "number of examples"),
+    (lambda: run_check(2, seed="x"), "seed must be an integer"),  # type: ignore[arg-type]
+    (lambda: run_check(2, seed=0, dtypes=(torch.bfloat16,)), "dtypes"),
+    (lambda: check_construction(k_step(2, 1, 3, 1), examples=2), "symbol"),
+])
+def test_bad_arguments_are_user_errors(call: object, words: str) -> None:
+    with pytest.raises(UserError, match=words):
+        call()  # type: ignore[operator]
