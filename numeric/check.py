@@ -8,8 +8,9 @@ prefix t = 1..N of every task. The data are drawn rounded to float32, so every d
 the very same numbers and the errors measure arithmetic alone.
 
 Error measure, per example: relative error = max |layer - oracle| / max(max |oracle|, TINY), both maxima
-over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure is shrunk by
-Hypothesis and raised as :class:`gdssm.errors.VerificationFailure` with the shrunk example.
+over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure
+is shrunk by Hypothesis (unless ``shrink=False``) and raised as :class:`gdssm.errors.VerificationFailure`
+carrying the counterexample: dims, construction, GD constants, law, seed, errors, both predictions.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -105,11 +106,11 @@ def cases(draw: Any, construction: Construction | None = None, max_f: int = 16, 
 def run_check(examples: int, seed: int, construction: Construction | None = None,
               dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32), progress: Progress | None = None,
               *, max_f: int = 16, max_m: int = 4, max_N: int = 64, max_k: int = 8,
-              names: tuple[str, ...] = ("one-step", "k-step")) -> CheckReport:
+              names: tuple[str, ...] = ("one-step", "k-step"), shrink: bool = True) -> CheckReport:
     """Check ``examples`` drawn examples (of ``construction`` only, if given) with Hypothesis seeded by ``seed``.
 
-    Raises :class:`VerificationFailure` with the shrunk counterexample when some example exceeds its
-    tolerance; ``progress(done, examples)`` is called after every example.
+    Raises :class:`VerificationFailure` with the counterexample (shrunk by Hypothesis unless ``shrink`` is
+    False) when some example exceeds its tolerance; ``progress(done, examples)`` is called after every example.
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise UserError(f"number of examples must be an integer >= 1, got {examples!r}")
@@ -121,14 +122,19 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
     report = CheckReport(examples=0, seed=seed, tolerances={_name(d): TOLERANCES[d] for d in dtypes},
                          stats={_name(d): DtypeStats() for d in dtypes})
     strategy = cases(construction, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k, names=names)
+    layers = _LayerCache()
+    if construction is not None:
+        for dtype in dtypes:
+            layers.get(construction, dtype)  # lower once, up front: a symbolic eta is a UserError, not a failure
     start = time.perf_counter()
+    phases = tuple(Phase) if shrink else (Phase.generate,)
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False, report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck))
+              suppress_health_check=list(HealthCheck), phases=phases)
     @hypothesis_seed(seed)
     @given(strategy)
     def prop(case: Case) -> None:
-        check_case(case, dtypes, report)
+        check_case(case, dtypes, report, layers)
         report.examples += 1
         if progress is not None:
             progress(min(report.examples, examples), examples)
@@ -143,12 +149,27 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
 
 def check_construction(construction: Construction, examples: int = 20, seed: int = 0,
                        dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32),
-                       progress: Progress | None = None) -> CheckReport:
+                       progress: Progress | None = None, *, shrink: bool = True) -> CheckReport:
     """:func:`run_check` for one fixed construction (random laws, seeds, batches)."""
-    return run_check(examples, seed, construction, dtypes, progress)
+    return run_check(examples, seed, construction, dtypes, progress, shrink=shrink)
 
 
-def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport) -> None:
+class _LayerCache:
+    """The lowered layers (one per dtype) of the construction seen last: a fixed construction is lowered once."""
+
+    def __init__(self) -> None:
+        self._construction: Construction | None = None
+        self._layers: dict[torch.dtype, GDSSMLayer] = {}
+
+    def get(self, c: Construction, dtype: torch.dtype) -> GDSSMLayer:
+        if c is not self._construction:
+            self._construction, self._layers = c, {}
+        if dtype not in self._layers:
+            self._layers[dtype] = GDSSMLayer.from_construction(c, dtype=dtype)
+        return self._layers[dtype]
+
+
+def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport, layers: _LayerCache) -> None:
     """Compare layer and oracle on one drawn example, record the errors, raise ``_Mismatch`` past tolerance."""
     c = case.construction
     tasks = sample_tasks(case.law, case.batch, c.N, c.layout.f, c.layout.m, seed=case.seed, dtype=torch.float32)
@@ -157,7 +178,7 @@ def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport) -
     scale = max(float(oracle.abs().max()), TINY)
     report.constructions[c.name] = report.constructions.get(c.name, 0) + 1
     for dtype in dtypes:
-        layer = GDSSMLayer.from_construction(c, dtype=dtype)
+        layer = layers.get(c, dtype)
         with torch.no_grad():
             pred = layer(x.to(dtype), y.to(dtype)).to(torch.float64)
         diff = (pred - oracle).abs()

@@ -36,11 +36,13 @@ wanted (grad mode off, or ``Lambda.requires_grad`` False). Choice under ``path="
 1. a gradient to Lambda is wanted, or Lambda's entries differ -> ``sequential``;
 2. Lambda = 1 and all N states fit: LIVE_COPIES * B * N * H^2 * itemsize <= :attr:`memory_budget` and
    B * N * H^2 <= :attr:`cumsum_work` -> ``cumsum`` in one block (one vectorised pass wins at small sizes);
-3. otherwise ``chunked`` with blocks of :attr:`chunk` positions (its memory does not grow with N).
+3. otherwise ``chunked``, with blocks of :meth:`GDSSMLayer.chunk_length` positions (a cost model: Python
+   launches per block against the within-block flops); its memory does not grow with N.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,6 +56,11 @@ from symbolic.constructions import Construction
 PATHS = ("auto", "cumsum", "chunked", "sequential")
 LIVE_COPIES = 4
 """Copies of a (B, L, H, H) block alive at once (M, S, scan temporaries, autograd's saved tensors)."""
+
+SPAN = 64
+"""Positions whose window projections P, K, q are formed together (whole blocks; keeps them in cache)."""
+CHUNK_OVERHEAD = 7e4
+"""c0 R / 6 of the cost model in :meth:`GDSSMLayer.chunk_length` (launch cost times flop rate)."""
 
 StateMap = Callable[[Tensor], Tensor]
 """v (B, L, H) -> S_t v_t for the L positions of a block."""
@@ -82,8 +89,8 @@ class GDSSMLayer(nn.Module):
     """Bytes the states of a ``cumsum`` block may take (see :data:`LIVE_COPIES`)."""
     cumsum_work: int = 2**19
     """Largest B * N * H^2 for which ``auto`` forms all states by ``cumsum`` (Lambda = 1)."""
-    chunk: int = 32
-    """Block length of the ``chunked`` scan under ``auto``."""
+    chunk: int | None = None
+    """Block length of the ``chunked`` scan; None: chosen by :meth:`chunk_length`."""
 
     def __init__(self, E_x: Tensor, E_y: Tensor, k: int, *, dtype: torch.dtype = torch.float64,
                  device: torch.device | str | None = None) -> None:
@@ -151,19 +158,21 @@ class GDSSMLayer(nn.Module):
         ``cumsum``, ``chunked`` or ``sequential``; ``block`` overrides the positions per block of
         ``cumsum`` and ``chunked``.
         """
-        U = self._windows(inputs, labels)
-        B, N = U.shape[0], U.shape[1]
+        slots = self._windows(inputs, labels)
+        B, N = slots[0].shape[0], slots[0].shape[1]
         plan = self.plan(B, N, path, block)
-        P = torch.stack([U[..., a] @ V.T for a, V in enumerate((self.V1, self.V2, self.V3))], dim=-1)
-        K = U @ self.Q.T
-        q = U @ self.d
         scan = self._scan(plan)
-        carry = U.new_zeros(B, self.H, self.H)
+        carry = slots[0].new_zeros(B, self.H, self.H)
         outputs = []
-        for t0 in range(0, N, plan.block):
-            t1 = min(N, t0 + plan.block)
-            apply_state, carry = scan(P[:, t0:t1], K[:, t0:t1], carry)
-            outputs.append(self._readout(apply_state, q[:, t0:t1]))
+        span = plan.block * max(1, SPAN // plan.block)
+        for s0 in range(0, N, span):
+            U = torch.stack([u[:, s0 : s0 + span] for u in slots], dim=2)  # (B, span, 3, H): rows u_{t,a}
+            P = torch.stack([U[:, :, a] @ V.T for a, V in enumerate((self.V1, self.V2, self.V3))], dim=2)
+            K, q = self.Q @ U, torch.einsum("a,blah->blh", self.d, U)
+            for t0 in range(0, U.shape[1], plan.block):
+                block_ = slice(t0, t0 + plan.block)
+                apply_state, carry = scan(P[:, block_], K[:, block_], carry)
+                outputs.append(self._readout(apply_state, q[:, block_]))
         return torch.cat(outputs, dim=1)
 
     def plan(self, batch: int, N: int, path: str = "auto", block: int | None = None) -> Plan:
@@ -195,7 +204,18 @@ class GDSSMLayer(nn.Module):
             return Plan(path, min(block, N))
         if path == "cumsum":
             return Plan(path, min(N, max(1, self.memory_budget // self._bytes_per_state(batch))))
-        return Plan(path, min(N, self.chunk))
+        return Plan(path, min(N, self.chunk or self.chunk_length(batch)))
+
+    def chunk_length(self, batch: int) -> int:
+        """Block length of ``chunked``: L* = sqrt(CHUNK_OVERHEAD (k+3) / (B k H)), a power of two in [16, 128].
+
+        Cost model: a block pays about k+3 launches of fixed cost c0 and B k H (H + 6L) flops per position at
+        rate R, so N (k+3) c0 / L + N B k H (H + 6L) / R is least at L* with CHUNK_OVERHEAD = c0 R / 6
+        (c0 ~ 20 us, R ~ 2e10 flop/s measured on CPU).
+        """
+        k = max(self.k, 1)
+        best = math.sqrt(CHUNK_OVERHEAD * (k + 3) / (batch * k * self.H))
+        return int(2 ** min(7, max(4, round(math.log2(best)))))
 
     def _bytes_per_state(self, batch: int) -> int:
         """Memory of one position's states in a block: LIVE_COPIES * B * H^2 numbers."""
@@ -206,13 +226,16 @@ class GDSSMLayer(nn.Module):
         return N * self._bytes_per_state(batch) <= self.memory_budget and batch * N * self.H**2 <= self.cumsum_work
 
     def _scan(self, plan: Plan) -> BlockScan:
-        """The block scan of ``plan``: (P, K, S_{t0}) -> (v -> S_t v for the block's t, S_{t1})."""
+        """The block scan of ``plan``: (P, K, S_{t0}) -> (v -> S_t v for the block's t, S_{t1}).
+
+        P and K hold P_t^T and K_t^T, (B, L, 3, H), so M_t = P_t K_t^T = P^T K per position.
+        """
         if plan.path == "chunked":
             return self._chunked_scan(plan.block)
         Lam = self.Lambda
 
         def materialised(P: Tensor, K: Tensor, carry: Tensor) -> tuple[StateMap, Tensor]:
-            M = P @ K.transpose(-1, -2)
+            M = P.transpose(-1, -2) @ K
             S = carry.unsqueeze(1) + M.cumsum(dim=1) if plan.path == "cumsum" else (Lam * carry).unsqueeze(1) + M
             return (lambda v: torch.einsum("blij,blj->bli", S, v)), S[:, -1]
 
@@ -234,8 +257,8 @@ class GDSSMLayer(nn.Module):
 
         def chunked(P: Tensor, K: Tensor, carry: Tensor) -> tuple[StateMap, Tensor]:
             B, n = P.shape[0], P.shape[1]
-            values = P.transpose(-1, -2).reshape(B, 3 * n, self.H)  # row (s, a): P_s[:, a]
-            keys = K.transpose(-1, -2).reshape(B, 3 * n, self.H)  # row (s, a): K_s[:, a]
+            values = P.reshape(B, 3 * n, self.H)  # row (s, a): P_s[:, a]
+            keys = K.reshape(B, 3 * n, self.H)  # row (s, a): K_s[:, a]
             weights = decay[:n, :n].repeat_interleave(3, dim=1)  # (l, (s, a)) -> lambda^(l-s)
             growth = powers[1 : n + 1].unsqueeze(-1)
 
@@ -259,8 +282,8 @@ class GDSSMLayer(nn.Module):
             acc = acc + self.c[j + 1] * r
         return apply_state(acc) @ self.C.T + y
 
-    def _windows(self, inputs: Tensor, labels: Tensor | None) -> Tensor:
-        """U (B, N, H, 3): the columns u_{t,1..3} = (z_{2t-1}, z_{2t}, z_{2t+1}) of every window."""
+    def _windows(self, inputs: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+        """The window slots u_{t,1}, u_{t,2}, u_{t,3} = z_{2t-1}, z_{2t}, z_{2t+1} for t = 1..N, each (B, N, H)."""
         self._check_data("inputs", inputs)
         if labels is None:
             if inputs.dim() != 3 or inputs.shape[2] != self.H or inputs.shape[1] % 2 != 1 or inputs.shape[1] < 3:
@@ -278,7 +301,7 @@ class GDSSMLayer(nn.Module):
                                 f"{tuple(inputs.shape)}, got {tuple(labels.shape)}")
             first, third = inputs[:, :-1] @ self.E_x.T, inputs[:, 1:] @ self.E_x.T
             second = labels @ self.E_y.T
-        return torch.stack([first, second, third], dim=-1)
+        return first, second, third
 
     def _check_data(self, name: str, data: Tensor) -> None:
         if not isinstance(data, Tensor):
@@ -288,6 +311,6 @@ class GDSSMLayer(nn.Module):
                             f"{self.Q.dtype}; convert one of them (e.g. layer.to({data.dtype}))")
         if data.device != self.Q.device:
             raise UserError(f"device mismatch: {name} are on {data.device} but the layer is on {self.Q.device}")
-        if not bool(torch.isfinite(data).all()):
+        # a finite sum proves every entry finite (one cheap pass); otherwise look entry by entry
+        if not bool(torch.isfinite(data.sum())) and not bool(torch.isfinite(data).all()):
             raise UserError(f"{name} contain NaN or infinite values")
-

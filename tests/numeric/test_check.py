@@ -37,12 +37,15 @@ def test_run_check_passes_and_reports() -> None:
     assert sum(report.constructions.values()) == n
     again = run_check(n, seed=1, max_N=16, max_f=6)
     assert again.stats["float64"].max_abs == report.stats["float64"].max_abs
+    only = run_check(n, seed=2, names=("k-step",), max_N=16, max_f=6, dtypes=(torch.float32,))
+    assert set(only.constructions) == {"k-step"} and set(only.stats) == {"float32"}
 
 
 @pytest.mark.parametrize("name", list(BASES))
 def test_derived_constructions_pass(name: str) -> None:
-    report = check_construction(BASES[name], examples=_examples(), dtypes=(torch.float64,))
-    assert report.stats["float64"].max_rel <= 1e-10 and set(report.stats) == {"float64"}
+    report = check_construction(BASES[name], examples=_examples())
+    assert report.stats["float64"].max_rel <= 1e-10 and report.stats["float32"].max_rel <= 1e-4
+    assert report.constructions == {BASES[name].name: _examples()}
 
 
 def test_every_mutant_applies_somewhere() -> None:
@@ -51,16 +54,26 @@ def test_every_mutant_applies_somewhere() -> None:
 
 @pytest.mark.parametrize(("base", "mutant"), PAIRS, ids=[f"{b}:{m.name}" for b, m in PAIRS])
 def test_every_mutant_is_rejected(base: str, mutant: object) -> None:
-    """Each applicable mutant of each base construction fails the check, with a shrunk counterexample."""
+    """Each applicable mutant of each base construction fails the check (float64 and float32 alike)."""
     wrong: Construction = mutant.apply(BASES[base])  # type: ignore[attr-defined]
+    for dtype in (torch.float64, torch.float32):
+        with pytest.raises(VerificationFailure) as info:
+            check_construction(wrong, examples=_examples(), dtypes=(dtype,), shrink=False)
+        cx = info.value.counterexample
+        assert cx["construction"] == wrong.name and cx["dims"]["N"] == wrong.N and cx["dtype"] == str(dtype)[6:]
+        assert cx["max_rel_error"] > cx["tolerance"]
+
+
+def test_a_failure_is_shrunk_and_explained() -> None:
+    """With shrinking, the counterexample is the simplest: smallest batch, plain law; it shows both sides."""
+    wrong = next(m for m in MUTANTS if m.name == "flipped-sign").apply(BASES["k-step"])
     with pytest.raises(VerificationFailure) as info:
         check_construction(wrong, examples=_examples(), dtypes=(torch.float64,))
     cx = info.value.counterexample
-    assert cx["construction"] == wrong.name and cx["dims"]["N"] == wrong.N
-    assert cx["max_rel_error"] > cx["tolerance"] == 1e-10
+    assert cx["batch"] == 4 and cx["law"]["inputs"] == "uniform" and cx["law"]["noise"] == 0.0
+    assert cx["dims"] == {"f": 3, "m": 2, "N": 6, "H": 5, "k": 3} and cx["tolerance"] == 1e-10
     assert len(cx["layer"]) == len(cx["oracle"]) == len(cx["prefixes"]) > 0
-    assert cx["batch"] == 4  # shrunk to the smallest batch
-    assert "disagrees with GD" in str(info.value)
+    assert "disagrees with GD in float64" in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(("call", "words"), [

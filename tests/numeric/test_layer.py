@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gdssm.errors import UserError
 from numeric import strategies as gst
-from numeric.layer import GDSSMLayer
+from numeric.layer import GDSSMLayer, Plan
 from numeric.oracle import gd_predictions
 from numeric.samplers import TaskLaw
 from symbolic.constructions import Construction, k_step, one_step
@@ -172,7 +172,8 @@ def test_auto_plan_follows_the_documented_rule() -> None:
         assert layer.plan(2, 8).path == "cumsum"
         assert layer.plan(2, 8).block == 8
         assert layer.plan(64, 4096).path == "chunked"
-        assert layer.plan(64, 4096).block == layer.chunk
+        assert layer.plan(64, 4096).block == layer.chunk_length(64) == 32  # sqrt(7e4 * 5 / (64 * 2 * 4)) ~ 26
+        assert layer.plan(1, 2**18) == Plan("chunked", 128)
         layer.Lambda.fill_(0.5)
         assert layer.plan(2, 8).path == "chunked"
         layer.Lambda[0, 1] = 0.25
