@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from gdssm import __version__
-from gdssm.errors import EXIT_FAILED, EXIT_USAGE, NotBuiltYet, UserError, VerificationFailure
+from gdssm.errors import EXIT_FAILED, EXIT_USAGE, UserError, VerificationFailure
 
 EXAMPLES = """examples:
   gdssm derive --construction one-step --f 2 --m 1 --n 4 --eta 1/2
@@ -134,30 +134,25 @@ def _add_dims(parser: argparse.ArgumentParser, defaults: tuple[int, int, int] = 
     parser.add_argument("--n", dest="N", type=_positive_int("N"), default=defaults[2], help="context size N")
 
 
-def _not_built(what: str) -> Callable[[argparse.Namespace], int]:
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler ``module.name``, imported only when its subcommand runs (keeps ``--help`` fast)."""
+
     def run(args: argparse.Namespace) -> int:
-        raise NotBuiltYet(what)
+        import importlib
 
-    return run
-
-
-def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        from gdssm import commands
-
-        handler: Callable[[argparse.Namespace], int] = getattr(commands, name)
+        handler: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
         return handler(args)
 
     return run
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "derive": _command("derive"),
-    "verify": _command("verify"),
-    "check": _command("check"),
-    "report": _not_built("gdssm report (Jinja2 LaTeX proof report)"),
-    "export": _not_built("gdssm export (safetensors / state_dict export)"),
-    "train": _not_built("gdssm train (training from random initialisation)"),
+    "derive": _command("gdssm.commands", "derive"),
+    "verify": _command("gdssm.commands", "verify"),
+    "check": _command("gdssm.commands", "check"),
+    "report": _command("gdssm.report_command", "report"),
+    "export": _command("gdssm.export_command", "export"),
+    "train": _command("gdssm.train_command", "train"),
 }
 
 

@@ -189,9 +189,9 @@ def check(args: argparse.Namespace) -> int:
     from numeric.check import run_check
 
     if args.weights:
-        from gdssm.errors import NotBuiltYet
+        from gdssm.export_command import check_weights
 
-        raise NotBuiltYet("gdssm check --weights (weights files arrive with gdssm export)")
+        return check_weights(args)
     names: tuple[str, ...] = ("one-step", "k-step")
     construction = None
     if args.construction_file:

@@ -24,13 +24,6 @@ class UserError(Exception):
         super().__init__(" ".join(message.split()))
 
 
-class NotBuiltYet(UserError):
-    """A command whose capability does not exist yet."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"not built yet: {what}")
-
-
 class VerificationFailure(Exception):
     """A verifier refuted a claim; ``counterexample`` says where (dims, data, both sides)."""
 
