@@ -112,23 +112,47 @@ def numeric_outcome(claim_id: str, names: tuple[str, ...], seed: int = 0) -> Any
                    time.perf_counter() - start, rel)
 
 
+def run_jobs(jobs: list[Any], bar: Any, reused: dict[tuple[str, str], Any] | None = None) -> list[Any]:
+    """The outcome of every (claim, route) job, in order: reused where ``reused`` has it, run otherwise."""
+    from proofs.claims import claim
+    from proofs.verify import RUNNERS
+
+    reused = reused or {}
+    outcomes = []
+    task = bar.add_task("verifying claims", total=len(jobs))
+    for c, route in jobs:
+        bar.update(task, description=f"{c.id} [{route}]")
+        if (c.id, route) in reused:
+            outcomes.append(reused[(c.id, route)])
+        elif route == "numeric":
+            outcomes.append(numeric_outcome(c.id, claim(c.id).numeric))
+        else:
+            outcomes.append(RUNNERS[route](c))
+        bar.advance(task)
+    return outcomes
+
+
+def first_failure(outcomes: list[Any]) -> None:
+    """Raise :class:`VerificationFailure` for the first failed outcome, if any."""
+    from gdssm.errors import VerificationFailure
+
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        first = failed[0]
+        raise VerificationFailure(f"claim {first.claim} fails route {first.route}: {first.detail}",
+                                  first.counterexample or {"claim": first.claim, "route": first.route})
+
+
 def verify(args: argparse.Namespace) -> int:
     """``gdssm verify``: run every route of the chosen claims, print the table, write certificates."""
     if args.construction_file:
         return verify_file(args)
     from gdssm.atomic import write_text
-    from gdssm.errors import VerificationFailure
-    from proofs.claims import claim
-    from proofs.verify import RUNNERS, certificate_text, certificates, plan
+    from proofs.verify import certificate_text, certificates, plan
 
     jobs = plan(args.claim, args.route)
-    outcomes = []
     with _progress() as bar:
-        task = bar.add_task("verifying claims", total=len(jobs))
-        for c, route in jobs:
-            bar.update(task, description=f"{c.id} [{route}]")
-            outcomes.append(numeric_outcome(c.id, claim(c.id).numeric) if route == "numeric" else RUNNERS[route](c))
-            bar.advance(task)
+        outcomes = run_jobs(jobs, bar)
     doc = certificates(outcomes)
     write_text(args.certificates, certificate_text(doc))
     if args.json:
@@ -138,11 +162,7 @@ def verify(args: argparse.Namespace) -> int:
                [[o.claim, o.route, "passed" if o.ok else "FAILED", o.size, f"{o.seconds:.2f}", o.detail[:70]]
                 for o in outcomes])
         print(f"certificates: {args.certificates}")
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        first = failed[0]
-        raise VerificationFailure(f"claim {first.claim} fails route {first.route}: {first.detail}",
-                                  first.counterexample or {"claim": first.claim, "route": first.route})
+    first_failure(outcomes)
     return EXIT_OK
 
 

@@ -120,9 +120,9 @@ def _proofs_k_step() -> Sequence[Proof]:
 
     setup = k_step()
     zero = setup.alg.zero(m, 1)
-    steps = tuple(Step(f"k = {kk}: alpha E_y^T S sum_j r_j - alpha A sum_j (I - alpha G)^j x = 0", result.residual,
-                       zero, Kind.ALGEBRA, result.hypotheses_used, result.ok, result.residual)
-                  for kk, result in k_step_checks(range(1, K_SYMBOLIC + 1), setup))
+    steps = tuple(Step(f"k = {c.k}: alpha E_y^T S sum_(j<k) r_j = alpha A sum_(j<k) (I - alpha G)^j x", c.lhs, c.rhs,
+                       Kind.ALGEBRA, c.result.hypotheses_used, c.result.ok, c.result.residual)
+                  for c in k_step_checks(range(1, K_SYMBOLIC + 1), setup))
     return (Proof(f"k-fold readout, k = 1..{K_SYMBOLIC}", zero, zero, steps),)
 
 
@@ -247,17 +247,17 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("ref.two_step", "What the authors' two-step construction computes",
           _tex(sp.Symbol(r"\hat{y}^{\mathrm{code}}_A"), sp.MatrixSymbol("W_2", f, f) * sp.MatrixSymbol("x_q", f, 1)
                - sp.MatrixSymbol("x_q", f, 1)),
-          ("three layers, residual", r"w_q^{(1)} = w_q^{(3)} = e_1 e_2^T", r"w_q^{(2)} = e_1 e_1^T"),
+          (r"\text{three layers with a residual}", r"w_q^{(1)} = w_q^{(3)} = e_1 e_2^T", r"w_q^{(2)} = e_1 e_1^T"),
           ("ref.param_map",), ("exact", "z3"), targets=_two_step_targets),
     Claim("ce.one_step", "Cross-entropy: one step from 0 is least squares up to a logit shift",
           _tex(sp.MatrixSymbol("W_1", m, f) * sp.MatrixSymbol("x_q", f, 1),
                alpha * sp.MatrixSymbol("A", m, f) * sp.MatrixSymbol("x_q", f, 1)
                - alpha / sp.Symbol("K") * sp.Symbol(r"(s^T x_q)") * sp.MatrixSymbol(r"\mathbf{1}", m, 1)),
-          ("one-hot labels", r"s = \sum_i x_i"), ("ssm.one_step",), ("exact",), scalar_check=_ce_check),
+          (r"\text{one-hot labels}", r"s = \sum_i x_i"), ("ssm.one_step",), ("exact",), scalar_check=_ce_check),
     Claim("eta.optimal", "Optimal one-step step size and expected loss",
           _tex(sp.Symbol(r"\alpha^*"), sp.Symbol(r"\mathbb{E}\operatorname{tr} G")
                / sp.Symbol(r"\mathbb{E}\operatorname{tr} G^2")),
-          ("x_i i.i.d., independent coordinates", r"w \sim N(0, I)"), ("gd.closed_form",), ("exact",),
+          (r"x_i\ \text{i.i.d. with independent coordinates}", r"w \sim N(0, I)"), ("gd.closed_form",), ("exact",),
           scalar_check=_eta_check),
 )
 

@@ -327,9 +327,19 @@ def k_step() -> KStep:
     )
 
 
+@dataclass(frozen=True)
+class KStepCheck:
+    """The k-fold readout identity at one ``k``: ``lhs`` (the layer's readout) ``= rhs`` (``W_k x``)."""
+
+    k: int
+    lhs: Element
+    rhs: Element
+    result: CheckResult
+
+
 def k_step_checks(
     ks: Iterable[int], setup: KStep | None = None, assumptions: Sequence[Hypothesis] | None = None
-) -> list[tuple[int, CheckResult]]:
+) -> list[KStepCheck]:
     """For each ``k``: ``alpha E_y^T S sum_{j<k} r_j = alpha A sum_{j<k} (I - alpha G)^j x``.
 
     ``r_0 = E_x x``, ``r_{j+1} = r_j - alpha E_x E_x^T S r_j``; each ``r_j`` is kept in normal form
@@ -352,5 +362,5 @@ def k_step_checks(
         if k in ks:
             lhs = alpha * s.Ey.T * S * sum(readout_terms, s.alg.zero(H, 1))
             rhs = alpha * s.A * sum(target_terms, s.alg.zero(f, 1))
-            results.append((k, equal(lhs, rhs, nf)))
+            results.append(KStepCheck(k, lhs, rhs, equal(lhs, rhs, nf)))
     return results

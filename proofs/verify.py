@@ -6,11 +6,13 @@ terms), seconds and a one-line detail (the failing step's residual, or the count
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from proofs.claims import CLAIMS, ROUTES, Claim
@@ -95,8 +97,23 @@ def plan(claim_ids: Iterable[str] | None, routes: Iterable[str] | None) -> list[
     return [(c, r) for c in chosen for r in c.routes if r in wanted]
 
 
+CHECKED_PACKAGES = ("symbolic", "proofs", "numeric")
+"""The packages whose code the routes run: a change to any of them makes old certificates stale."""
+
+
+def source_hash() -> str:
+    """sha256 over the path and bytes of every ``.py`` file of :data:`CHECKED_PACKAGES` (files are read,
+    not imported, so ``proofs`` still does not import ``numeric``)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for package in CHECKED_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def versions() -> dict[str, str]:
-    """Versions of the engines a certificate depends on."""
+    """Versions of the engines a certificate depends on, and the hash of the checked sources."""
     import flint
     import sympy
     import z3
@@ -104,7 +121,7 @@ def versions() -> dict[str, str]:
     from gdssm import __version__
 
     return {"gdssm": __version__, "python": platform.python_version(), "sympy": sympy.__version__,
-            "python-flint": flint.__version__, "z3": z3.get_version_string()}
+            "python-flint": flint.__version__, "z3": z3.get_version_string(), "sources": source_hash()}
 
 
 def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
@@ -124,3 +141,24 @@ def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
 def certificate_text(doc: dict[str, Any]) -> str:
     """Deterministic JSON text of a certificate document."""
     return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def fresh_outcomes(doc: Any, jobs: Iterable[tuple[Claim, str]]) -> dict[tuple[str, str], Outcome]:
+    """The passed outcomes of ``doc`` (a certificate document) that still hold for ``jobs``.
+
+    A certificate is fresh when the document was written by the same versions and sources
+    (:func:`versions`) and its statement hash is the claim's current one; failed certificates are never
+    reused. Anything malformed counts as stale.
+    """
+    if not isinstance(doc, dict) or doc.get("versions") != versions() or not isinstance(doc.get("certificates"), list):
+        return {}
+    wanted = {(c.id, route): c.statement_hash for c, route in jobs}
+    fields = ("claim", "route", "ok", "dims", "size", "seconds", "detail")
+    out: dict[tuple[str, str], Outcome] = {}
+    for row in doc["certificates"]:
+        if not isinstance(row, dict) or any(name not in row for name in fields):
+            continue
+        key = (row["claim"], row["route"])
+        if row["ok"] is True and wanted.get(key) == row.get("statement_hash"):
+            out[key] = Outcome(*(row[name] for name in fields))
+    return out

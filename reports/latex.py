@@ -105,11 +105,6 @@ def display(value: str) -> TexRaw:
     return TexRaw(tex_escape(value))
 
 
-def fixed(value: float, digits: int = 3) -> str:
-    """``value`` with ``digits`` significant digits in scientific notation when small or large."""
-    return f"{value:.{digits}g}"
-
-
 def make_environment() -> jinja2.Environment:
     """A fresh LaTeX-safe environment loading from ``reports/templates``."""
     env = jinja2.Environment(
@@ -128,7 +123,7 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=finalize,
     )
-    env.filters.update(escape=tex_escape, inline=inline, display=display, texjoin=texjoin, fixed=fixed)
+    env.filters.update(escape=tex_escape, inline=inline, display=display, texjoin=texjoin)
     return env
 
 

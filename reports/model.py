@@ -30,11 +30,13 @@ def _require_math(owner: str, name: str, value: object) -> None:
 
 @dataclass(frozen=True)
 class RouteResultView:
-    """One route's result on one claim: ``dims`` says where it was checked, ``size`` how many instances."""
+    """One route's result on one claim: ``dims`` says where it was checked, ``size`` how much was checked
+    (proof steps, polynomial terms, drawn examples). ``seconds`` is kept for the certificates; the report
+    does not print it, so that the same inputs give the same ``.tex``."""
 
     ok: bool
     dims: str
-    size: int
+    size: str
     seconds: float
     detail: str = ""
 

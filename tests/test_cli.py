@@ -110,3 +110,17 @@ def test_derive_json_and_optimal_eta() -> None:
 def test_derive_is_deterministic() -> None:
     args = ("derive", "--construction", "reference-two-step", "--f", "2", "--m", "2", "--n", "3", "--eta", "1")
     assert run(*args).stdout == run(*args).stdout
+
+
+def test_atomic_writes_get_the_mode_of_a_plain_open(tmp_path: Path) -> None:
+    """mkstemp's 0o600 must not leak: the file has 0o666 minus the umask, as open() would give it."""
+    import os
+
+    from gdssm.atomic import write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "out.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644

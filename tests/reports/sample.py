@@ -60,13 +60,13 @@ def step(lhs: object, rhs: object, why: str, detail: str = "", hyps: tuple[str, 
     return ProofStepView(tex_math(lhs), tex_math(rhs), why, detail, hyps, {r: True for r in routes})
 
 
-def result(dims: str, size: int, seconds: float, detail: str = "") -> RouteResultView:
+def result(dims: str, size: str, seconds: float, detail: str = "") -> RouteResultView:
     return RouteResultView(True, dims, size, seconds, detail)
 
 
-SYMBOLIC = result("symbolic f, m, N, H", 1, 0.05, "normal form of the free algebra")
-EXACT = result("f, m <= 3, N <= 4", 24, 1.25, "polynomial identity in all data entries")
-NUMERIC = result("f, m <= 8, N <= 32", 150, 3.5, "max error 2.2e-16 (float64)")
+SYMBOLIC = result("symbolic f, m, N, H", "2 steps", 0.05, "normal form of the free algebra")
+EXACT = result("f, m <= 3, N <= 4", "24 identities", 1.25, "polynomial identity in all data entries")
+NUMERIC = result("f, m <= 8, N <= 32", "150 examples", 3.5, "max error 2.2e-16 (float64)")
 ORTHO = (TexMath(r"E_{x}^{T} E_{x} = I"), TexMath(r"E_{y}^{T} E_{y} = I"))
 
 

@@ -1,0 +1,160 @@
+"""The report's evidence beyond the claim registry, computed at the report's dimensions.
+
+* :func:`exact_at_dims` -- route 2 on the one-step and k-step constructions at (f, m, N) itself;
+* :func:`property_table` -- the Hypothesis property run (layer vs autograd GD) summarised by dtype;
+* :func:`loss_vs_k` -- query loss of k GD steps and of the k-step GD-SSM, k = 0..K, on the same tasks;
+* :func:`error_vs_n` -- the largest |GD-SSM - GD| at every prefix against the context length N;
+* :func:`mutant_views` -- every mutant run through the exact route, Z3 and the numeric check.
+
+Losses are the half squared error per output dimension at the query, L = 1/(2 B m) sum_b ||yhat_b - W_b x_q||^2,
+with noise-free labels, matching :mod:`symbolic.stepsize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sympy as sp
+import torch
+
+from gdssm.errors import VerificationFailure
+from numeric.check import CheckReport, check_construction, run_check
+from numeric.layer import GDSSMLayer
+from numeric.oracle import gd_predictions
+from numeric.samplers import TaskLaw, sample_tasks
+from proofs.route_exact import check_exact
+from proofs.route_z3 import check_z3
+from reports.model import MutantView, NumericTable
+from symbolic.constructions import Construction, k_step, one_step
+from symbolic.mutants import MUTANTS, Mutant
+from symbolic.stepsize import input_law, optimal_alpha
+
+LAW = TaskLaw(inputs="uniform", input_range=1.0)
+"""x ~ U(-1/2, 1/2) coordinatewise, W ~ N(0, I): the paper's setting (DESIGN §1.4)."""
+MUTANT_ETA = sp.Rational(1, 2)
+MUTANT_STEPS = 2
+"""The mutants break a k = 2 construction, so that the readout mutants apply."""
+MUTANT_EXAMPLES = 4
+LOSS_TASKS = 2000
+ERROR_TASKS = 8
+
+
+def optimal_eta(f: int, N: int) -> sp.Rational:
+    """eta* = N alpha* of one GD step under :data:`LAW` (derived exactly, :mod:`symbolic.stepsize`)."""
+    return sp.Rational(N) * optimal_alpha(input_law("uniform"), f, N)
+
+
+def exact_at_dims(f: int, m: int, N: int, steps: Sequence[int]) -> NumericTable:
+    """Route 2 at the report's own dimensions: the one-step construction and the k-step one for each k."""
+    targets = [one_step(f, m, N)] + [k_step(f, m, N, k) for k in steps]
+    rows = []
+    for c in targets:
+        result = check_exact(c, "auto", seed=0)
+        rows.append((c.name, str(c.steps), result.method, result.status,
+                     f"{result.total_terms}" if result.total_terms is not None else "-"))
+    return NumericTable(f"Exact check (route 2) at f = {f}, m = {m}, N = {N}, eta symbolic",
+                       ("construction", "k", "method", "result", "terms"), tuple(rows))
+
+
+def property_table(reports: dict[str, CheckReport]) -> NumericTable:
+    """Examples and largest errors of the property runs, by construction and dtype."""
+    rows = tuple(
+        (name, dtype, str(s.examples), f"{s.max_abs:.2e}", f"{s.max_rel:.2e}", f"{report.tolerances[dtype]:.0e}")
+        for name, report in reports.items() for dtype, s in report.stats.items()
+    )
+    return NumericTable("Property run: GD-SSM with derived weights against autograd GD at every prefix "
+                        "(Hypothesis-drawn f, m, N, k, eta, lambda, layouts)",
+                        ("construction", "dtype", "examples", "max abs error", "max rel error", "tolerance"), rows)
+
+
+def property_runs(examples: int, seed: int) -> dict[str, CheckReport]:
+    """One property run per construction (``numeric.check.run_check``)."""
+    return {name: run_check(examples, seed, names=(name,), max_f=8, max_m=3, max_N=32, max_k=4)
+            for name in ("one-step", "k-step")}
+
+
+def figure_settings(f: int, m: int, N: int, seed: int) -> NumericTable:
+    """How the two figures were measured."""
+    law = "x ~ U(-1/2, 1/2), W ~ N(0, I), noise-free labels"
+    return NumericTable("Setting of the figures below", ("figure", "construction", "step size", "data"), (
+        ("loss vs k", f"k-step, f = {f}, m = {m}, N = {N}", f"eta* = {sp.sstr(optimal_eta(f, N))} (one-step optimum)",
+         f"{LOSS_TASKS} tasks, seed {seed}, {law}; query loss 1/(2m) ||yhat - W x_q||^2"),
+        ("error vs N", f"k-step, f = {f}, m = {m}", "eta*(f, N)", f"{ERROR_TASKS} tasks per N, seed {seed}, {law}; "
+         "max over prefixes"),
+    ))
+
+
+def _query_loss(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """1/(2 B m) sum ||pred - target||^2."""
+    return float(0.5 * (pred - target).pow(2).mean())
+
+
+Series = dict[str, tuple[float, ...]]
+"""An axis and series of equal length (see :class:`reports.model.ReportInput`)."""
+
+
+def loss_vs_k(f: int, m: int, N: int, max_steps: int, tasks: int = LOSS_TASKS, seed: int = 0) -> Series:
+    """Query loss of k GD steps (autograd oracle) and of the k-step GD-SSM for k = 0..max_steps at eta*."""
+    batch = sample_tasks(LAW, tasks, N, f, m, seed=seed)
+    target = (batch.W @ batch.x[:, N].unsqueeze(-1)).squeeze(-1)
+    eta = optimal_eta(f, N)
+    gd, ssm = [], []
+    for k in range(max_steps + 1):
+        c = k_step(f, m, N, k, eta)
+        gd.append(_query_loss(gd_predictions(c.gd, batch.x, batch.y, prefixes=[N])[:, 0], target))
+        with torch.no_grad():
+            ssm.append(_query_loss(GDSSMLayer.from_construction(c)(batch.x, batch.y)[:, -1], target))
+    return {"k": tuple(float(k) for k in range(max_steps + 1)), "GD": tuple(gd), "GD-SSM": tuple(ssm)}
+
+
+def error_vs_n(f: int, m: int, k: int, Ns: Sequence[int], tasks: int = ERROR_TASKS, seed: int = 0) -> Series:
+    """max over tasks, prefixes and outputs of |GD-SSM - GD| for the k-step construction at eta*(f, N)."""
+    errors: dict[str, list[float]] = {"float64": [], "float32": []}
+    for N in Ns:
+        c = k_step(f, m, N, k, optimal_eta(f, N))
+        batch = sample_tasks(LAW, tasks, N, f, m, seed=seed, dtype=torch.float32)
+        x, y = batch.x.double(), batch.y.double()
+        oracle = gd_predictions(c.gd, x, y)
+        for name, dtype in (("float64", torch.float64), ("float32", torch.float32)):
+            with torch.no_grad():
+                pred = GDSSMLayer.from_construction(c, dtype=dtype)(x.to(dtype), y.to(dtype)).double()
+            errors[name].append(float((pred - oracle).abs().max()))
+    return {"N": tuple(float(n) for n in Ns), **{name: tuple(v) for name, v in errors.items()}}
+
+
+def mutant_bases(f: int, m: int, N: int) -> tuple[Construction, ...]:
+    """Correct constructions to break: k-step (k = 2) and one step from W_0 != 0 (for the value map)."""
+    W0 = sp.Matrix(m, f, lambda i, j: sp.Rational((-1) ** (i + j), i + j + 1))
+    return (k_step(f, m, N, MUTANT_STEPS, MUTANT_ETA), one_step(f, m, N, MUTANT_ETA, W0=W0))
+
+
+def _numeric_rejects(c: Construction) -> bool:
+    try:
+        check_construction(c, examples=MUTANT_EXAMPLES, seed=0, dtypes=(torch.float64,), shrink=False)
+    except VerificationFailure:
+        return True
+    return False
+
+
+ROUTE_REJECTS: dict[str, Callable[[Construction], bool]] = {
+    "exact": lambda c: not check_exact(c, "auto", seed=0).ok,
+    "z3": lambda c: not check_z3(c).ok,
+    "numeric": _numeric_rejects,
+}
+"""Whether a route rejects a construction (finds that the layer is not the GD it claims)."""
+
+
+def mutant_view(mutant: Mutant, bases: Sequence[Construction]) -> MutantView:
+    """``mutant`` applied to the first base it applies to, and each route's verdict (none if none applies)."""
+    base = next((c for c in bases if mutant.applies(c)), None)
+    if base is None:
+        return MutantView(mutant.name, mutant.description, {})
+    wrong = mutant.apply(base)
+    return MutantView(mutant.name, f"{mutant.description} ({base.name}, k = {base.steps})",
+                      {route: rejects(wrong) for route, rejects in ROUTE_REJECTS.items()})
+
+
+def mutant_views(f: int, m: int, N: int) -> tuple[MutantView, ...]:
+    """Every mutant of the catalogue at the report's dimensions."""
+    bases = mutant_bases(f, m, N)
+    return tuple(mutant_view(mu, bases) for mu in MUTANTS)
