@@ -99,7 +99,7 @@ def build_parser() -> Parser:
     check.add_argument("--seed", type=int, default=0)
     check.add_argument("--construction", default=None)
     check.add_argument("--construction-file", default=None)
-    check.add_argument("--weights", default=None)
+    check.add_argument("--weights", default=None, help="check a file written by 'gdssm export' (any format)")
     check.add_argument("--json", action="store_true")
 
     report = sub.add_parser("report", help="render the LaTeX proof report and build the PDF")
@@ -109,15 +109,20 @@ def build_parser() -> Parser:
     report.add_argument("--max-steps", type=_steps, default=10)
 
     export = sub.add_parser("export", help="export analytic weights (safetensors, pt, reference)")
-    export.add_argument("--construction", default="one-step")
+    export.add_argument("--construction", default="one-step", help="one-step or k-step")
     _add_dims(export)
-    export.add_argument("--steps", type=_steps, default=None)
-    export.add_argument("--eta", default="1")
-    export.add_argument("--lam", default="1")
-    export.add_argument("--layout", default="split")
+    export.add_argument("--steps", type=_steps, default=None, help="k, the number of GD steps (k-step)")
+    export.add_argument("--eta", default="1", help="step size: a number or a fraction")
+    export.add_argument("--etas", default=None, help="per-step step sizes, comma separated (k-step)")
+    export.add_argument("--lam", default="1", help="discount lambda of the loss (Lambda = lambda 1)")
+    export.add_argument("--gamma", default="0", help="weight decay gamma (k-step)")
+    export.add_argument("--layout", default=None,
+                        help="split or reference (default: reference for --format reference, else split)")
     export.add_argument("--dtype", default="float64", choices=["float32", "float64"])
-    export.add_argument("--format", default="safetensors", choices=["safetensors", "pt", "reference"])
-    export.add_argument("-o", "--output", default=None)
+    export.add_argument("--format", default="safetensors", choices=["safetensors", "pt", "reference"],
+                        help="safetensors (.safetensors), pt (.pt, .pth), reference (.npz or .safetensors)")
+    export.add_argument("-o", "--output", required=True, help="the file to write (atomically); its suffix "
+                        "must fit the format")
 
     train = sub.add_parser("train", help="train a GD-SSM from random init and compare with the construction")
     train.add_argument("--preset", default="paper-e1")

@@ -126,6 +126,14 @@ class GDSSMLayer(nn.Module):
                 param.copy_(values[name])
         return layer
 
+    @classmethod
+    def from_file(cls, path: str) -> GDSSMLayer:
+        """The layer of a weights file written by ``gdssm export`` (any format), its metadata validated and its
+        values verified against the re-derived construction (:func:`numeric.weights.load_layer`)."""
+        from numeric.weights import load_layer
+
+        return load_layer(path)
+
     @property
     def H(self) -> int:
         """Token width."""

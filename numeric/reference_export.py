@@ -1,0 +1,124 @@
+"""One-step weights in the authors' conventions (paper-facts §4, §5.1), through the proved map ``ref.param_map``.
+
+The authors' layer, on tokens z = (x_1, y~_1, ..., x_N, y~_N, x_q) in R^H with H = f, where y~_i = y_i for the
+vector task (m = f) and y~_i = y_i e_H for the scalar task (m = 1), reads windows with *rows*
+U_k = (x_k, y~_k, x_{k+1}) (3 x H), k = 1..N, and computes
+
+    M_k = U_k^T w_q U_k,    S_k = Lambda_bar (.) S_{k-1} + M_k,  S_0 = 0,    o_k = C S_k^T U_k^T D,
+
+predicting the *negated* output: yhat_k = -o_k (vector task) or -(o_k)_H (scalar task). The arrays, by their
+names in the authors' code:
+
+    w_q        (3, 3)  = Q^T            (e_1 e_2^T: only w_q[0, 1] = 1)
+    Lambda_bar (H, H)  = Lambda^T       (lambda in every entry; 1 = perfect integrator)
+    C          (H, H)  = -alpha I       (alpha = eta / N; the authors write gd_lr / P with P = H)
+    D          (3,)    = d              (e_3: the readout query is x_{k+1})
+
+Claim ``ref.param_map`` proves -o_k = yhat_k of our layer with Q = w_q^T, Lambda = Lambda_bar^T, d = D and
+C_ours = -E_y^T C (:func:`symbolic.reference.to_reference` / :func:`~symbolic.reference.from_reference`).
+Both directions here go through those SymPy maps: export lowers ``to_reference`` of the construction, import
+reads every float entry as the exact rational it stores and applies ``from_reference``, so no constant of the
+map is written twice and no rounding enters.
+
+The ``.npz`` container is written by hand with fixed zip timestamps (``numpy.savez`` stamps the current time),
+so equal inputs give equal bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+from torch import Tensor
+
+from gdssm.errors import UserError
+from numeric.lowering import to_tensor
+from symbolic.constructions import Construction
+from symbolic.layer import LayerParams
+from symbolic.layouts import Layout
+from symbolic.reference import REFERENCE_NAMES, ReferenceLayer, from_reference, to_reference
+from symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS, exact
+
+NPZ_METADATA = "gdssm_metadata"
+"""Name of the ``.npz`` entry (a 0-d unicode array) holding the metadata JSON."""
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""Timestamp of every ``.npz`` member (the earliest a zip file can store)."""
+
+ARRAY_ROLES = {
+    "w_q": "(3, 3) window mixing, M_k = U_k^T w_q U_k over rows U_k = (x_k, y~_k, x_{k+1}); w_q = Q^T = e_1 e_2^T",
+    "Lambda_bar": "(H, H) elementwise decay, S_k = Lambda_bar (.) S_{k-1} + M_k; Lambda_bar = Lambda^T",
+    "C": "(H, H) readout of the transposed state, o_k = C S_k^T U_k^T D; C = -alpha I",
+    "D": "(3,) window weights of the readout query v_k = U_k^T D; D = d = e_3",
+}
+
+REFERENCE_EXPORT_CONVENTIONS = {
+    "alpha": REFERENCE_CONVENTIONS["alpha"],
+    "sign": REFERENCE_CONVENTIONS["sign"],
+    "prefix": CONVENTIONS["prefix"],
+    "tokens": "z = (x_1, y~_1, ..., x_N, y~_N, x_q) in R^H, H = f: y~ = y (vector task, m = f) "
+              "or y e_H (scalar task, m = 1); the query token has no y slot",
+    "window": REFERENCE_CONVENTIONS["window"],
+    "state": REFERENCE_CONVENTIONS["state"],
+    "prediction": "yhat_k = -o_k (vector task) or -(o_k)_H (scalar task), o_k = C S_k^T U_k^T D",
+    "map": "w_q = Q^T, Lambda_bar = Lambda^T, C = -alpha I, D = d (claim ref.param_map)",
+}
+
+
+def reference_tensors(construction: Construction, dtype: torch.dtype) -> dict[str, Tensor]:
+    """The authors' arrays (module docstring) of a one-step construction in layout ``reference``."""
+    arrays = to_reference(construction).arrays()
+    out = {name: to_tensor(arrays[name], name, dtype) for name in REFERENCE_NAMES}
+    out["D"] = out["D"].reshape(3)
+    return out
+
+
+def reference_metadata(construction: Construction) -> dict[str, Any]:
+    """What a reference file adds to the metadata: the task, the authors' gd_lr = alpha P (P = H), the arrays."""
+    alpha = construction.gd.alphas[0]
+    return {"task": construction.layout.task, "gd_lr": exact(alpha * construction.layout.H),
+            "arrays": dict(ARRAY_ROLES)}
+
+
+def exact_matrix(values: Tensor) -> sp.Matrix:
+    """A finite float tensor (2-D, or 1-D read as a column) as the SymPy matrix of the exact rationals it stores."""
+    rows = values.reshape(values.shape[0], -1) if values.dim() == 2 else values.reshape(-1, 1)
+    return sp.Matrix([[sp.Rational(*float(v).as_integer_ratio()) for v in row] for row in rows.tolist()])
+
+
+def params_from_reference(arrays: Mapping[str, Tensor], layout: Layout) -> LayerParams:
+    """Our layer parameters from the authors' arrays, exactly: ``from_reference`` of ``ref.param_map``."""
+    ref = ReferenceLayer(**{name: exact_matrix(arrays[name]) for name in REFERENCE_NAMES})
+    return from_reference(ref, layout)
+
+
+def npz_bytes(arrays: Mapping[str, Tensor], metadata: str) -> bytes:
+    """A ``.npz`` archive of the arrays (sorted by name) and the metadata entry, with fixed timestamps."""
+    members = {name: arrays[name].numpy() for name in sorted(arrays)}
+    members[NPZ_METADATA] = np.array(metadata)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in members.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_EPOCH), "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def read_npz(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
+    """(metadata JSON text or None, the arrays as tensors) of a ``.npz`` file; a damaged archive is a UserError."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            members: dict[str, Any] = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise UserError(f"{source}: corrupt or truncated .npz file ({err})") from None
+    text = members.pop(NPZ_METADATA, None)
+    if text is not None and (text.shape != () or text.dtype.kind != "U"):
+        raise UserError(f"{source}: the {NPZ_METADATA} entry must be one string")
+    for name, array in members.items():
+        if array.dtype.kind != "f":
+            raise UserError(f"{source}: array {name!r} has dtype {array.dtype}, expected float32 or float64")
+    return (None if text is None else str(text)), {name: torch.from_numpy(a.copy()) for name, a in members.items()}
