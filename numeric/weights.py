@@ -377,7 +377,7 @@ def _check_tensors(tensors: Mapping[str, Tensor], expected: Mapping[str, Tensor]
     if missing or extra:
         raise UserError(f"{source}: tensors do not match format {doc['format']!r}: missing {missing or 'none'}, "
                         f"unexpected {extra or 'none'}")
-    dims = ", ".join(f"{key}={value}" for key, value in doc["dims"].items())
+    dims = ", ".join(f"{key}={doc['dims'][key]}" for key in ("f", "m", "N", "H"))
     for name, want in expected.items():
         got = tensors[name]
         if got.dtype != want.dtype:
