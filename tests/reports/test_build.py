@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from matplotlib import image
 
 from gdssm.errors import UserError
 from reports import build
@@ -17,10 +14,8 @@ from reports.figures import error_vs_n_pdf, loss_vs_k_pdf
 from reports.latex import UnverifiedClaimError
 from reports.model import ReportInput
 from reports.tex import TexRaw
+from tests.reports.pdf import HAVE_TEX, assert_graph_page_drawn, needs_tex, pdftext
 from tests.reports.sample import SPECIAL_CLAIM_TITLE, SPECIAL_TITLE, with_failed_route
-
-HAVE_TEX = all(shutil.which(tool) for tool in ("latexmk", "pdflatex", "pdftotext", "pdftoppm"))
-needs_tex = pytest.mark.skipif(not HAVE_TEX, reason="latexmk, pdflatex or poppler-utils not on PATH")
 
 
 def test_render_is_byte_identical(report: ReportInput) -> None:
@@ -88,12 +83,6 @@ def built(report: ReportInput, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def pdftext(pdf: Path, page: int | None = None) -> str:
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run(["pdftotext", "-layout", *pages, str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 @pytest.mark.tex
 @needs_tex
 def test_pdf_shows_every_claim_and_literal_names(built: Path, report: ReportInput) -> None:
@@ -108,16 +97,7 @@ def test_pdf_shows_every_claim_and_literal_names(built: Path, report: ReportInpu
 @pytest.mark.tex
 @needs_tex
 def test_graph_page_is_drawn(built: Path, tmp_path: Path) -> None:
-    pages = int(next(line.split()[-1] for line in subprocess.run(
-        ["pdfinfo", str(built)], capture_output=True, text=True, check=True).stdout.splitlines()
-        if line.startswith("Pages:")))
-    page = next(p for p in range(1, pages + 1) if "Dark green fill" in pdftext(built, p))
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", str(page), "-l", str(page), str(built),
-                    str(tmp_path / "graph")], check=True)
-    pixels = image.imread(next(tmp_path.glob("graph*.png")))[:, :, :3]
-    assert (pixels < 0.95).any(axis=2).mean() > 0.01
-    dark_green = (abs(pixels - [0x1C / 255, 0xAC / 255, 0x78 / 255]) < 0.08).all(axis=2)
-    assert dark_green.sum() > 50
+    assert_graph_page_drawn(built, tmp_path)
 
 
 @pytest.mark.tex
