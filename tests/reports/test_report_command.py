@@ -18,6 +18,9 @@ from proofs.verify import Outcome
 from tests.reports.pdf import HAVE_TEX, assert_graph_page_drawn, needs_tex, pdftext
 
 
+SPECIAL_NAME = "run_1%&#2.pdf"
+
+
 def gdssm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "gdssm", *args], capture_output=True, text=True, timeout=600,
                           env=env)
@@ -25,10 +28,11 @@ def gdssm(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``gdssm report`` with its defaults (dims f = 2, m = 1, N = 3, K = 10), PDF included."""
+    """``gdssm report`` with its defaults (dims f = 2, m = 1, N = 3, K = 10), PDF included; the user-supplied
+    output name carries LaTeX's special characters, and the report quotes it in its command line."""
     if not HAVE_TEX:
         pytest.skip("latexmk, pdflatex or poppler-utils not on PATH")
-    out = tmp_path_factory.mktemp("report") / "report.pdf"
+    out = tmp_path_factory.mktemp("report") / SPECIAL_NAME
     proc = gdssm("report", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stdout
@@ -45,7 +49,8 @@ def test_pdf_names_every_claim_as_passed_and_every_mutant_rejected(built: Path) 
     for section in ("Definitions", "Theorems and their proof chains", "Derived parameters", "Step size",
                     "Numeric evidence", "Audit of the authors", "Claim dependency graph", "Audit appendix"):
         assert section in text
-    assert (built.parent / "report.tex").exists() and (built.parent / "certificates.json").exists()
+    assert (built.with_suffix(".tex")).exists() and (built.parent / "certificates.json").exists()
+    assert SPECIAL_NAME in "".join(text.split())  # the command line, wrapped by TeX at any character
 
 
 @pytest.mark.tex
@@ -58,7 +63,7 @@ def test_graph_page_is_not_blank(built: Path, tmp_path: Path) -> None:
 @needs_tex
 def test_loss_vs_k_data_shows_gd_and_the_layer_coincide(built: Path) -> None:
     """The series table under the loss figure: GD and GD-SSM agree to the printed digits at every k."""
-    tex = (built.parent / "report.tex").read_text(encoding="utf-8")
+    tex = built.with_suffix(".tex").read_text(encoding="utf-8")
     section = tex[tex.index("Loss against the number of steps"):tex.index("Error against the context length")]
     lines = (line.split("%tpl:")[0].rstrip() for line in section.splitlines())
     rows = [line for line in lines if line.count("&") == 2 and line.endswith(r"\\") and line[0].isdigit()]
