@@ -11,6 +11,7 @@ and the readout constants rho, beta (k-1,) and c (k,) become vectors.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from symbolic.layer import PARAMETER_NAMES
 
 def to_float(value: Any, name: str) -> float:
     """The exact number ``value`` as a float; a symbolic or non-finite value raises :class:`UserError`."""
+    if isinstance(value, sp.Integer | sp.Rational | int):
+        return _rational_float(sp.Rational(value))
     expr = sp.S(value)
     if expr.free_symbols:
         symbols = ", ".join(sorted(str(s) for s in expr.free_symbols))
@@ -39,6 +42,12 @@ def to_float(value: Any, name: str) -> float:
     if not math.isfinite(number):
         raise UserError(f"{name} must be finite, got {value}")
     return number
+
+
+@functools.lru_cache(maxsize=4096)
+def _rational_float(value: sp.Rational) -> float:
+    """p/q rounded once, correctly (Python's int division); cached, since parameters repeat a few values."""
+    return int(value.p) / int(value.q)
 
 
 def to_tensor(values: sp.Matrix | Iterable[Any], name: str, dtype: torch.dtype,
