@@ -88,7 +88,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("missing-1/N", "alpha = eta instead of eta/N", lambda c: c.steps >= 1 and c.N >= 2, _missing_one_over_N),
     Mutant("q-entry-moved", "Q transposed: the window forms x y^T instead of y x^T", _has_data_term, _q_transposed),
     Mutant("lambda-not-one", "Lambda scaled by 9/10: forgetting the claim does not have",
-           lambda c: c.steps >= 1 and c.N >= 2, _lambda_off),
+           lambda c: c.steps >= 1 and c.N >= 2 and any(c.params.Lambda), _lambda_off),
     Mutant("wrong-window-entry", "d = e_1: the readout queries x_t instead of x_{t+1}", _has_data_term, _window_entry),
     Mutant("missing-readout-step", "the k-fold readout stops one step early", lambda c: c.steps >= 2,
            _missing_readout_step),

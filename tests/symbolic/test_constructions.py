@@ -116,3 +116,13 @@ def test_readout_shape_is_validated() -> None:
 
     with pytest.raises(ValueError, match="readout with k = 3"):
         Readout(rho=(1,), beta=(1, 1), c=(1, 1, 1))
+
+
+def test_lambda_mutant_does_not_apply_where_lambda_is_zero() -> None:
+    """Lambda = 0 (lambda = 0, no memory) scaled by 9/10 is still 0: that mutant changes nothing and must not
+    be counted as a rejected mutant; with lambda != 0 it applies and is visible."""
+    names = {mut.name for mut in applicable(k_step(2, 1, 3, 2, sp.Rational(1, 2), lam=0))}
+    assert "lambda-not-one" not in names and "flipped-sign" in names
+    c = k_step(2, 1, 3, 2, sp.Rational(1, 2), lam=sp.Rational(1, 2))
+    (mut,) = [mu for mu in applicable(c) if mu.name == "lambda-not-one"]
+    assert disagreements(mut.apply(c), random_context(2, 1, 3, 0))
