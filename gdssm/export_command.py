@@ -54,10 +54,10 @@ def check_weights(args: argparse.Namespace) -> int:
     Exit 0 when the loaded layer computes the GD of its metadata (within the dtype's tolerance) and its tensors
     are exactly the derivation; exit 1 (VerificationFailure) otherwise; exit 2 for a file that cannot be read.
     """
-    from numeric.weights import check_loaded, describe, provenance_differences, read_weights
+    from numeric.weights import check_loaded, describe, read_weights
 
     loaded = read_weights(args.weights, verify=False)
-    differences = provenance_differences(loaded)
+    differences = loaded.differences
     current = claim_hashes(loaded.metadata["claims"])
     claims_current = current == loaded.metadata["claims"]
     try:

@@ -93,13 +93,16 @@ VERSION = re.compile(r"\d+(\.\d+)*([.+-]?[0-9A-Za-z.+-]*)?")
 
 @dataclass(frozen=True)
 class LoadedWeights:
-    """A validated weights file: its metadata, the re-derived construction, the file's tensors, the layer."""
+    """A validated weights file: its metadata, the re-derived construction, the file's tensors, the layer, and
+    ``differences``: max |file - derivation| of every tensor that is not bitwise its derived value (empty for an
+    untouched export)."""
 
-    path: str
+    source: str
     metadata: dict[str, Any]
     construction: Construction
     tensors: dict[str, Tensor]
     layer: GDSSMLayer
+    differences: dict[str, float]
 
     @property
     def dtype(self) -> torch.dtype:
@@ -265,20 +268,19 @@ def decode(data: bytes, container: str, source: str = "<bytes>", *, verify: bool
     dtype = DTYPES[doc["dtype"]]
     expected = file_tensors(construction, fmt, dtype)
     _check_tensors(tensors, expected, doc, source)
-    if verify:
-        differences = tensor_differences(tensors, expected)
-        if differences:
-            name = max(differences, key=lambda n: differences[n])
-            raise UserError(f"{source}: tensor values differ from the {construction.name} construction the metadata "
-                            f"derives (max |difference| {differences[name]:.3g} in {name!r}); the file was edited or "
-                            "damaged (`gdssm check --weights` tells whether it still computes GD)")
+    differences = tensor_differences(tensors, expected)
+    if verify and differences:
+        name = max(differences, key=lambda n: differences[n])
+        raise UserError(f"{source}: tensor values differ from the {construction.name} construction the metadata "
+                        f"derives (max |difference| {differences[name]:.3g} in {name!r}); the file was edited or "
+                        "damaged (`gdssm check --weights` tells whether it still computes GD)")
     if fmt == "reference":
         params = params_from_reference(tensors, construction.layout)
         layer = GDSSMLayer.from_construction(construction.with_params(params), dtype=dtype)
     else:
         layer = GDSSMLayer(tensors["E_x"], tensors["E_y"], construction.params.readout.steps, dtype=dtype)
         layer.load_state_dict(tensors, strict=True)
-    return LoadedWeights(source, doc, construction, tensors, layer)
+    return LoadedWeights(source, doc, construction, tensors, layer, differences)
 
 
 def _metadata_document(text: str | None, source: str) -> dict[str, Any]:
@@ -396,12 +398,6 @@ def tensor_differences(tensors: Mapping[str, Tensor], expected: Mapping[str, Ten
             if not torch.equal(tensors[name], want)}
 
 
-def provenance_differences(loaded: LoadedWeights) -> dict[str, float]:
-    """:func:`tensor_differences` of a loaded file against the construction its metadata derives."""
-    expected = file_tensors(loaded.construction, loaded.metadata["format"], loaded.dtype)
-    return tensor_differences(loaded.tensors, expected)
-
-
 def as_construction(loaded: LoadedWeights) -> Construction:
     """The file's own numbers as a construction: the loaded layer's parameters and embeddings as exact
     rationals, claiming the GD of the metadata. Lowering it gives the loaded layer bit for bit."""
@@ -438,5 +434,5 @@ def describe(doc: Mapping[str, Any]) -> str:
 __all__ = [
     "DTYPES", "EXPORTABLE", "FORMATS", "SCHEMA", "Encoded", "LoadedWeights", "as_construction", "certificate_hash",
     "check_loaded", "container_of", "decode", "derive", "describe", "encode", "file_tensors", "justifying_claims",
-    "load_layer", "metadata", "provenance_differences", "read_weights", "tensor_differences", "write_weights",
+    "load_layer", "metadata", "read_weights", "tensor_differences", "write_weights",
 ]

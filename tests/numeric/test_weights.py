@@ -33,7 +33,6 @@ from numeric.weights import (
     derive,
     encode,
     justifying_claims,
-    provenance_differences,
     read_weights,
     write_weights,
 )
@@ -164,13 +163,13 @@ def test_check_loaded_checks_the_files_tensors() -> None:
     c = k_step(3, 1, 5, 2, "1/4")
     loaded = decode(encoded(c, "safetensors"), "safetensors")
     assert check_loaded(loaded, examples=3, seed=0).stats["float64"].max_rel <= 1e-10
-    assert provenance_differences(loaded) == {}
+    assert loaded.differences == {}
     tensors = {name: t.clone() for name, t in loaded.tensors.items()}
     tensors["c"][1] *= 1.5  # the second readout term no longer has weight alpha
     tampered = decode(retagged(tensors, loaded.metadata), "safetensors", verify=False)
     with pytest.raises(VerificationFailure, match="disagrees with GD"):
         check_loaded(tampered, examples=3, seed=0)
-    assert set(provenance_differences(tampered)) == {"c"}
+    assert set(tampered.differences) == {"c"}
 
 
 def test_rescaled_tensors_still_compute_gd_but_differ_from_the_derivation() -> None:
@@ -186,7 +185,7 @@ def test_rescaled_tensors_still_compute_gd_but_differ_from_the_derivation() -> N
         decode(data, "safetensors")
     rescaled = decode(data, "safetensors", verify=False)
     assert check_loaded(rescaled, examples=3, seed=0).stats["float64"].max_rel <= 1e-10
-    assert set(provenance_differences(rescaled)) == {"Q", "C"}
+    assert set(rescaled.differences) == {"Q", "C"}
 
 
 def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
