@@ -13,6 +13,10 @@ Formats (``format``) and the containers that hold them (chosen by the file's suf
 * ``reference`` (``.npz`` or ``.safetensors``): the one-step construction in the authors' names and
   conventions (:mod:`numeric.reference_export`).
 
+What a file promises: its tensors are the lowering of the construction its metadata re-derives, so by the
+claims it lists the layer predicts yhat_t = W_k^{(t)} x_{t+1} at every prefix t = 1..N, where W_k^{(t)} is k
+steps of GD with alpha_j = eta_j / N on the (discounted, decayed) loss of examples 1..t.
+
 Metadata keys: ``schema``, ``format``, ``construction``, ``claims`` (id -> statement hash of every claim that
 justifies the file), ``certificate_hash`` (:func:`certificate_hash` of ``claims``), ``dims`` {f, m, N, H},
 ``steps`` (k), ``eta`` and ``alpha`` (exact strings, alpha = eta/N), ``layout``, ``gd`` {etas, per_step,
@@ -213,7 +217,7 @@ _WRITERS: dict[str, Callable[[Mapping[str, Tensor], str], bytes]] = {
 }
 
 
-def _read_safetensors(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
+def _read_safetensors(data: bytes, source: str) -> tuple[Any, dict[str, Tensor]]:
     try:
         tensors = safetensors.torch.load(data)
     except safetensors.SafetensorError as err:
@@ -223,7 +227,7 @@ def _read_safetensors(data: bytes, source: str) -> tuple[str | None, dict[str, T
     return (header.get("__metadata__") or {}).get(METADATA_KEY), tensors
 
 
-def _read_pt(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
+def _read_pt(data: bytes, source: str) -> tuple[Any, dict[str, Tensor]]:
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
@@ -232,10 +236,10 @@ def _read_pt(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
     if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, Tensor) for k, v in state.items()):
         raise UserError(f"{source}: not a state_dict (a mapping of names to tensors)")
     slot = (getattr(state, "_metadata", None) or {}).get("", {})
-    return slot.get(METADATA_KEY), dict(state)
+    return (slot.get(METADATA_KEY) if isinstance(slot, dict) else None), dict(state)
 
 
-_READERS: dict[str, Callable[[bytes, str], tuple[str | None, dict[str, Tensor]]]] = {
+_READERS: dict[str, Callable[[bytes, str], tuple[Any, dict[str, Tensor]]]] = {
     "safetensors": _read_safetensors, "pt": _read_pt, "npz": read_npz,
 }
 
@@ -283,9 +287,9 @@ def decode(data: bytes, container: str, source: str = "<bytes>", *, verify: bool
     return LoadedWeights(source, doc, construction, tensors, layer, differences)
 
 
-def _metadata_document(text: str | None, source: str) -> dict[str, Any]:
+def _metadata_document(text: Any, source: str) -> dict[str, Any]:
     """The metadata JSON, checked for schema, keys, types, known values and its own certificate hash."""
-    if text is None:
+    if not isinstance(text, str):
         raise UserError(f"{source}: no '{METADATA_KEY}' metadata; not a file written by `gdssm export`")
     try:
         doc = json.loads(text)

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -311,6 +312,16 @@ def pickled_list() -> bytes:
     buffer = io.BytesIO()
     torch.save([torch.zeros(1)], buffer)
     return buffer.getvalue()
+
+
+def test_pt_metadata_slot_must_hold_a_string() -> None:
+    state = OrderedDict(base().tensors)
+    for slot in ({"": {"gdssm": 5}}, {"": ["gdssm"]}):
+        state._metadata = slot  # type: ignore[attr-defined]
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        with pytest.raises(UserError, match="no 'gdssm' metadata"):
+            decode(buffer.getvalue(), "pt")
 
 
 def test_only_single_layer_constructions_are_exportable() -> None:
