@@ -25,6 +25,9 @@ EXAMPLES = """examples:
   gdssm verify --claim ssm.k_step
   gdssm check --examples 200 --seed 0
   gdssm report --out out/report.pdf
+  gdssm export --construction k-step --f 4 --m 1 --n 16 --steps 3 --eta 1/2 --format safetensors -o out/k3.safetensors
+  gdssm check --weights out/k3.safetensors
+  gdssm train --preset paper-e1
 """
 
 

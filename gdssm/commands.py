@@ -227,8 +227,13 @@ def check(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
     else:
-        _table(f"gdssm check: {report.examples} examples, seed {report.seed}, {report.seconds:.1f} s",
-               ["dtype", "examples", "max abs error", "max rel error", "tolerance (rel)"],
-               [[name, str(s.examples), f"{s.max_abs:.2e}", f"{s.max_rel:.2e}", f"{report.tolerances[name]:.0e}"]
-                for name, s in report.stats.items()])
+        check_table("gdssm check", report)
     return EXIT_OK
+
+
+def check_table(title: str, report: Any) -> None:
+    """The table of a property run (:class:`numeric.check.CheckReport`): errors by dtype against tolerance."""
+    _table(f"{title}: {report.examples} examples, seed {report.seed}, {report.seconds:.1f} s",
+           ["dtype", "examples", "max abs error", "max rel error", "tolerance (rel)"],
+           [[name, str(s.examples), f"{s.max_abs:.2e}", f"{s.max_rel:.2e}", f"{report.tolerances[name]:.0e}"]
+            for name, s in report.stats.items()])

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from gdssm.commands import _progress, _table, derive_document
+from gdssm.commands import _progress, check_table, derive_document
 from gdssm.errors import EXIT_OK, UserError, VerificationFailure
 
 
@@ -73,11 +73,7 @@ def check_weights(args: argparse.Namespace) -> int:
                                "differences_from_derivation": differences, "claims_current": claims_current}
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
-        _table(f"gdssm check --weights {args.weights}: {report.examples} examples, seed {report.seed}, "
-               f"{report.seconds:.1f} s",
-               ["dtype", "examples", "max abs error", "max rel error", "tolerance (rel)"],
-               [[name, str(s.examples), f"{s.max_abs:.2e}", f"{s.max_rel:.2e}", f"{report.tolerances[name]:.0e}"]
-                for name, s in report.stats.items()])
+        check_table(f"gdssm check --weights {args.weights}", report)
         print(f"file: {describe(loaded.metadata)}")
         print(f"claims: {', '.join(loaded.metadata['claims'])}; certificate hash "
               f"{loaded.metadata['certificate_hash'][:16]} "

@@ -7,5 +7,7 @@
 * :mod:`numeric.samplers` -- seeded in-context tasks; :mod:`numeric.strategies` -- Hypothesis strategies;
 * :mod:`numeric.check` -- the property run and :func:`~numeric.check.check_construction`;
 * :mod:`numeric.crosscheck` -- torch against the symbolic definitions on exact data;
-* :mod:`numeric.optimal_steps` -- optimal k-step step sizes by Monte Carlo.
+* :mod:`numeric.optimal_steps` -- optimal k-step step sizes by Monte Carlo;
+* :mod:`numeric.weights` -- weights files (safetensors, pt state_dict) with provenance metadata, and their import;
+* :mod:`numeric.reference_export` -- the parameters in the authors' conventions (``w_q``, ``Lambda_bar``, ``C``, ``D``).
 """

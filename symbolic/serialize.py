@@ -169,10 +169,17 @@ def _sym(text: str) -> sp.Expr:
     return sp.sympify(text, rational=True, locals={"eta": ETA})
 
 
+def _number_or_expression(text: str) -> sp.Expr:
+    """``"3"``, ``"-1/2"`` as exact rationals (fast path), anything else (``"eta/5"``) through :func:`_sym`."""
+    try:
+        return sp.Rational(text)
+    except (TypeError, ValueError):
+        return _sym(text)
+
+
 def _parse_matrix(rows: list[list[str]], name: str) -> sp.Matrix:
     try:
-        return sp.Matrix([[sp.Rational(v) if "/" in v or v.lstrip("-").isdigit() else _sym(v)
-                           for v in row] for row in rows])
+        return sp.Matrix([[_number_or_expression(v) for v in row] for row in rows])
     except (TypeError, ValueError, SyntaxError, sp.SympifyError):
         raise UserError(f"parameter {name}: entries must be exact numbers or expressions in eta") from None
 

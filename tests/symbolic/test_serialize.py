@@ -43,3 +43,18 @@ def test_schema_rejects_a_broken_document() -> None:
 def test_json_is_deterministic() -> None:
     make = lambda: to_json_text(construction_json(k_step(2, 1, 3, 2, "symbolic")))  # noqa: E731
     assert make() == make()
+
+
+@pytest.mark.parametrize("eta", ["symbolic", "3/10"])
+def test_documents_read_back_to_the_same_parameters(eta: str) -> None:
+    """Entries like "eta/5" (a symbolic step size) and "3/50" parse back exactly; junk is a user error."""
+    from gdssm.errors import UserError
+    from symbolic.serialize import construction_from_json
+
+    c = k_step(2, 1, 5, 2, eta)
+    back = construction_from_json(construction_json(c))
+    assert back.params.matrices() == c.params.matrices()
+    broken = construction_json(c)
+    broken["params"]["C"][0][0] = "eta +* 2"
+    with pytest.raises(UserError, match="parameter C"):
+        construction_from_json(broken)
