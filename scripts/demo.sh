@@ -11,5 +11,8 @@ echo "== verify: every claim by every route it lists -> out/certificates.json"
 $G verify
 echo "== check: derived weights vs autograd GD in PyTorch"
 $G check --examples 100 --seed 0
+echo "== export: k-step weights (f=4, m=1, N=16, k=3, eta=1/2) -> out/k-step.safetensors, checked against GD"
+$G export --construction k-step --f 4 --m 1 --n 16 --steps 3 --eta 1/2 --format safetensors -o out/k-step.safetensors
+$G check --weights out/k-step.safetensors --examples 20
 echo "== report: reuses the fresh certificates of verify -> out/report.pdf"
 $G report --out out/report.pdf
