@@ -128,11 +128,11 @@ def build_parser() -> Parser:
                         "must fit the format")
 
     train = sub.add_parser("train", help="train a GD-SSM from random init and compare with the construction")
-    train.add_argument("--preset", default="paper-e1")
-    train.add_argument("--steps", type=_positive_int("steps"), default=None)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--json", action="store_true")
-    train.add_argument("--out", default="out/train")
+    train.add_argument("--preset", default="paper-e1", help="paper-e1, scalar or k-step")
+    train.add_argument("--steps", type=int, default=None, help="Adam steps per run (default: the preset's)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the initialisation and the training tasks")
+    train.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    train.add_argument("--out", default=None, help="output folder (default out/train/<preset>)")
     return parser
 
 

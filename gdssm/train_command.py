@@ -1,0 +1,54 @@
+"""``gdssm train``: train a GD-SSM from random initialisation and compare it with the analytic construction.
+
+The work is in :mod:`numeric.train` (presets, loop), :mod:`numeric.alignment` (metrics) and
+:mod:`numeric.train_artifacts` (files); this handler shows a progress bar with the current loss, writes the
+outputs under ``--out`` (default ``out/train/<preset>``) and prints a table, or the summary with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from gdssm.commands import _progress, _table
+from gdssm.errors import EXIT_OK
+
+
+def train(args: argparse.Namespace) -> int:
+    """Run the preset, write summary.json, metrics.csv and the figures, and report the final figures."""
+    from numeric.train import preset
+    from numeric.train import train as run_preset
+    from numeric.train_artifacts import default_out, write_outputs
+
+    spec = preset(args.preset)
+    out = default_out(spec.name) if args.out is None else Path(args.out)
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def report(label: str, done: int, total: int, loss: float) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, description=f"{spec.name} {label}: loss {loss:.4f}")
+
+        result = run_preset(spec.name, args.steps, args.seed, report)
+    outputs = write_outputs(result, out)
+    doc = outputs.summary
+    if args.json:
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        return EXIT_OK
+    rows = []
+    for run in doc["runs"]:
+        h = run["headline"]
+        distances = ", ".join(f"{name} {value:.3f}" for name, value in h["parameter_distance"].items())
+        rows.append([str(run["k"]), f"{h['loss']:.4f}", f"{h['target_loss']:.4f}", f"{h['loss_gap_rel']:+.2%}",
+                     f"{h['sensitivity_cosine']:.4f}", f"{h['sensitivity_l2']:.3f}", f"{h['prediction_l2']:.3f}",
+                     distances, f"{h['interpolation_loss']:.4f}", "yes" if h["matches_target"] else "no"])
+    _table(f"gdssm train {spec.name}: seed {doc['seed']}, {doc['steps']} steps, {doc['timing']['wall_seconds']:.0f} s",
+           ["k", "loss", "GD target", "gap", "sens. cos", "sens. L2", "pred. L2", "param. distance (normalised)",
+            "interp. loss", "match"], rows)
+    for run in doc["runs"]:
+        print(f"k = {run['k']}: {run['verdict']}")
+    print(f"wrote {out / 'summary.json'}, {out / 'metrics.csv'} and the figures in {out}")
+    return EXIT_OK

@@ -1,0 +1,137 @@
+"""Figures of a training run (matplotlib, no pyplot state): loss, alignment over training, parameter heatmaps.
+
+Each figure is written as PDF and PNG through :func:`gdssm.atomic.write_bytes` with the time stamps
+removed from the metadata, so the same run gives the same files.
+
+* ``loss_<tag>``: training loss (mean over each logging interval) and the monitored evaluation loss
+  against the expected loss of every GD reference (horizontal lines) and of the zero predictor.
+* ``alignment_<tag>``: the metrics of :mod:`numeric.alignment` against the target's analytic layer over
+  training: sensitivity cosine, sensitivity and prediction L2, scale-normalised parameter distances, and
+  the loss of the 50/50 interpolation.
+* ``params_<tag>``: heatmaps of the scale-normalised trained parameters next to the analytic ones
+  (Q, d, C, Lambda; R for k >= 2), each pair on one colour scale; Lambda entries outside the support
+  (not identifiable) are masked.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from gdssm.atomic import write_bytes
+from numeric.alignment import normalise
+from numeric.train import RunResult
+
+FORMATS = ("pdf", "png")
+METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+DPI = 150
+
+
+def save_figure(fig: Figure, stem: Path) -> dict[str, Path]:
+    """Write ``fig`` to ``stem``.pdf and ``stem``.png atomically; return the paths by format."""
+    paths = {}
+    for fmt in FORMATS:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+        path = stem.with_suffix(f".{fmt}")
+        write_bytes(path, buffer.getvalue())
+        paths[fmt] = path
+    return paths
+
+
+def _column(run: RunResult, key: str) -> tuple[np.ndarray, np.ndarray]:
+    steps = np.array([row["step"] for row in run.history])
+    return steps, np.array([row[key] for row in run.history])
+
+
+def loss_figure(run: RunResult, zero_loss: float) -> Figure:
+    """Training and evaluation loss with the GD references as horizontal lines."""
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    steps, train = _column(run, "train_loss")
+    ax.plot(steps[1:], train[1:], label="training loss (interval mean)", color="0.6")
+    ax.plot(*_column(run, "eval_loss"), label="evaluation loss (monitor tasks)", color="C0", marker=".")
+    for i, ref in enumerate(run.references):
+        ax.axhline(ref.loss, color=f"C{i + 1}", linestyle="--", label=f"{ref.name}: {ref.loss:.4f}")
+    ax.axhline(zero_loss, color="0.3", linestyle=":", label=f"zero predictor: {zero_loss:.4f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("Adam step")
+    ax.set_ylabel("half-MSE per output at the query")
+    ax.set_title(f"k = {run.k}: loss vs GD")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def alignment_figure(run: RunResult) -> Figure:
+    """Behavioural and parameter alignment with the target's analytic layer, over training."""
+    fig = Figure(figsize=(9.0, 6.4), layout="constrained")
+    (cos_ax, l2_ax), (dist_ax, interp_ax) = fig.subplots(2, 2)
+    cos_ax.plot(*_column(run, "sensitivity_cosine"), color="C0", marker=".")
+    cos_ax.axhline(1.0, color="0.5", linestyle=":")
+    cos_ax.set_title("sensitivity cosine  cos(dyhat/dx_q, GD)")
+    for key, color in (("sensitivity_l2", "C0"), ("prediction_l2", "C1")):
+        l2_ax.plot(*_column(run, key), label=key.replace("_", " "), color=color, marker=".")
+    l2_ax.set_yscale("log")
+    l2_ax.set_title("L2 distance to GD")
+    l2_ax.legend(fontsize=7)
+    for i, key in enumerate(k for k in run.history[0] if k.startswith("distance_")):
+        dist_ax.plot(*_column(run, key), label=key.removeprefix("distance_"), color=f"C{i}", marker=".")
+    dist_ax.set_yscale("log")
+    dist_ax.set_title("scale-normalised parameter distance  ||P' - P*|| / ||P*||")
+    dist_ax.legend(fontsize=7, ncol=2)
+    for key, color in (("eval_loss", "C0"), ("interpolation_loss", "C2"), ("analytic_loss", "C3")):
+        interp_ax.plot(*_column(run, key), label=key.replace("_", " "), color=color, marker=".")
+    interp_ax.set_yscale("log")
+    interp_ax.set_title("loss of the 50/50 interpolation")
+    interp_ax.legend(fontsize=7)
+    for ax in (cos_ax, l2_ax, dist_ax, interp_ax):
+        ax.set_xlabel("Adam step")
+    fig.suptitle(f"k = {run.k}: trained vs {run.target.name}")
+    return fig
+
+
+def _heatmap(ax: Axes, values: np.ndarray, limits: tuple[float, float], cmap: str, title: str,
+             annotate: bool) -> None:
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=limits[0], vmax=limits[1], aspect="equal")
+    ax.set_title(title, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if annotate:
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6)
+    ax.figure.colorbar(image, ax=ax, shrink=0.7)
+
+
+def parameter_figure(run: RunResult) -> Figure:
+    """Heatmaps: scale-normalised trained parameters (top) and the analytic ones (bottom)."""
+    analytic = run.analytic[0]
+    trained = normalise(run.trained, analytic)
+    names = ["Q", "d", "C", "Lambda"] + (["R"] if run.k > 1 else [])
+    fig = Figure(figsize=(2.6 * len(names), 5.2), layout="constrained")
+    axes = fig.subplots(2, len(names))
+    support = run.support.numpy()
+    for col, name in enumerate(names):
+        pair = [getattr(layer, name).detach().double().numpy() for layer in (trained, analytic)]
+        pair = [p.reshape(3, 1) if name == "d" else p for p in pair]
+        if name == "Lambda":
+            pair = [np.where(support, p, np.nan) for p in pair]
+            spread = max(float(np.nanmax(np.abs(pair[0] - 1.0))), 1e-6)
+            limits, cmap = (1.0 - spread, 1.0 + spread), "PuOr"
+        else:
+            bound = max(float(np.nanmax(np.abs(p))) for p in pair) or 1.0
+            limits, cmap = (-bound, bound), "RdBu_r"
+        for row, (values, who) in enumerate(zip(pair, ("trained (normalised)", "analytic"), strict=True)):
+            _heatmap(axes[row, col], values, limits, cmap, f"{name}: {who}", annotate=values.size <= 9)
+    fig.suptitle(f"k = {run.k}: learned vs derived ({run.target.name})")
+    return fig
+
+
+def write_plots(run: RunResult, out: Path, zero_loss: float) -> dict[str, dict[str, Path]]:
+    """All figures of one run under ``out``; returns {figure name: {format: path}}."""
+    figures = {"loss": loss_figure(run, zero_loss), "alignment": alignment_figure(run),
+               "params": parameter_figure(run)}
+    return {name: save_figure(fig, out / f"{name}_{run.tag}") for name, fig in figures.items()}
