@@ -131,6 +131,8 @@ def build_parser() -> Parser:
     train.add_argument("--preset", default="paper-e1", help="paper-e1, scalar or k-step")
     train.add_argument("--steps", type=int, default=None, help="Adam steps per run (default: the preset's)")
     train.add_argument("--seed", type=int, default=0, help="seed of the initialisation and the training tasks")
+    train.add_argument("--eval-tasks", type=int, default=None,
+                       help="tasks in the evaluation set (default: the preset's 10000; fewer for a quick look)")
     train.add_argument("--json", action="store_true", help="print summary.json instead of a table")
     train.add_argument("--out", default=None, help="output folder (default out/train/<preset>)")
     return parser

@@ -32,7 +32,7 @@ def train(args: argparse.Namespace) -> int:
                 tasks[label] = bar.add_task(label, total=total)
             bar.update(tasks[label], completed=done, description=f"{spec.name} {label}: loss {loss:.4f}")
 
-        result = run_preset(spec.name, args.steps, args.seed, report)
+        result = run_preset(spec.name, args.steps, args.seed, report, args.eval_tasks)
     outputs = write_outputs(result, out)
     doc = outputs.summary
     if args.json:

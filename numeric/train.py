@@ -30,7 +30,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -83,7 +83,7 @@ class Preset:
                 "lr": self.lr, "lambda_lr": self.lambda_lr, "eval_tasks": self.eval_tasks,
                 "behaviour_tasks": self.behaviour_tasks, "monitor_tasks": self.monitor_tasks,
                 "monitor_behaviour_tasks": self.monitor_behaviour_tasks, "eval_seed": self.eval_seed,
-                "law": "x ~ U(-1/2, 1/2)^f, W ~ N(0, I), y = W x, no noise"}
+                "law": asdict(self.law)}
 
 
 PRESETS: dict[str, Preset] = {
@@ -227,7 +227,8 @@ def train_run(spec: Preset, k: int, steps: int, seed: int, eval_batch: TaskBatch
     def monitored() -> Alignment:
         return align(layer, analytic[0], monitor, support, spec.monitor_behaviour_tasks)
 
-    history = [_log_row(0, float("nan"), monitored())]
+    initial = monitored()
+    history: list[dict[str, float]] = []
     running, count = 0.0, 0
     for step, batch in enumerate(_batches(spec, _stream(seed, k, "data"), steps), start=1):
         loss = query_losses(layer, batch).mean()
@@ -236,6 +237,8 @@ def train_run(spec: Preset, k: int, steps: int, seed: int, eval_batch: TaskBatch
         optimiser.step()
         schedule.step()
         running, count = running + float(loss.detach()), count + 1
+        if step == 1:  # the first batch's loss was taken at the initial parameters
+            history.append(_log_row(0, running, initial))
         if progress is not None and (step % PROGRESS_EVERY == 0 or step == steps):
             progress(f"k = {k}", step, steps, running / count)
         if step in log_at:
@@ -246,13 +249,19 @@ def train_run(spec: Preset, k: int, steps: int, seed: int, eval_batch: TaskBatch
                      history=history, final=final, seconds=time.perf_counter() - start)
 
 
-def train(name: str, steps: int | None = None, seed: int = 0, progress: Progress | None = None) -> TrainResult:
-    """Every run of preset ``name`` (``steps`` Adam steps each; default the preset's), on one torch thread."""
-    spec = preset(name)
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise UserError(f"number of training steps must be an integer >= 1, got {steps!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UserError(f"seed must be an integer >= 0, got {seed!r}")
+def train(name: str | Preset, steps: int | None = None, seed: int = 0, progress: Progress | None = None,
+          eval_tasks: int | None = None) -> TrainResult:
+    """Every run of a preset (by name, or a :class:`Preset`), ``steps`` Adam steps each (default the preset's),
+    on one torch thread; ``eval_tasks`` shrinks the evaluation set (and the subsets drawn from it)."""
+    spec = preset(name) if isinstance(name, str) else name
+    for label, value, least in (("number of training steps", steps, 1), ("seed", seed, 0),
+                                ("number of evaluation tasks", eval_tasks, 2)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+            raise UserError(f"{label} must be an integer >= {least}, got {value!r}")
+    if eval_tasks is not None:
+        spec = replace(spec, eval_tasks=eval_tasks, behaviour_tasks=min(spec.behaviour_tasks, eval_tasks),
+                       monitor_tasks=min(spec.monitor_tasks, eval_tasks),
+                       monitor_behaviour_tasks=min(spec.monitor_behaviour_tasks, eval_tasks))
     n_steps = spec.steps if steps is None else steps
     start = time.perf_counter()
     with _threads(1):

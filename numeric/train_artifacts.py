@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +112,7 @@ def metrics_csv(result: TrainResult) -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if isinstance(v, float) and math.isnan(v) else repr(v) for key, v in row.items()})
+        writer.writerow({key: repr(value) for key, value in row.items()})
     return buffer.getvalue()
 
 
@@ -166,7 +165,8 @@ def learned_vs_derived(name: str = "paper-e1", out_dir: Path | None = None, *, s
     want_steps = spec.steps if steps is None else steps
     if not retrain and (out / "summary.json").exists():
         found = load_outputs(out)
-        if (found.summary.get("preset"), found.summary.get("seed"), found.summary.get("steps")) == (
-                name, seed, want_steps):
+        settings = found.summary.get("settings", {})
+        if (found.summary.get("preset"), found.summary.get("seed"), found.summary.get("steps"),
+                settings.get("eval_tasks")) == (name, seed, want_steps, spec.eval_tasks):
             return found
     return write_outputs(train(name, steps, seed, progress), out)

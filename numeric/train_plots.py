@@ -33,6 +33,10 @@ DPI = 150
 
 def save_figure(fig: Figure, stem: Path) -> dict[str, Path]:
     """Write ``fig`` to ``stem``.pdf and ``stem``.png atomically; return the paths by format."""
+    engine = fig.get_layout_engine()
+    if engine is not None:  # lay out once, not once per format
+        engine.execute(fig)
+        fig.set_layout_engine("none")
     paths = {}
     for fmt in FORMATS:
         buffer = io.BytesIO()
@@ -52,8 +56,7 @@ def loss_figure(run: RunResult, zero_loss: float) -> Figure:
     """Training and evaluation loss with the GD references as horizontal lines."""
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.add_subplot()
-    steps, train = _column(run, "train_loss")
-    ax.plot(steps[1:], train[1:], label="training loss (interval mean)", color="0.6")
+    ax.plot(*_column(run, "train_loss"), label="training loss (interval mean)", color="0.6")
     ax.plot(*_column(run, "eval_loss"), label="evaluation loss (monitor tasks)", color="C0", marker=".")
     for i, ref in enumerate(run.references):
         ax.axhline(ref.loss, color=f"C{i + 1}", linestyle="--", label=f"{ref.name}: {ref.loss:.4f}")

@@ -1,0 +1,164 @@
+"""The alignment metrics on analytic, rescaled (an invariance) and perturbed (not one) layers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gdssm.errors import UserError
+from numeric.alignment import (
+    align,
+    frozen_copy,
+    lambda_support,
+    normalise,
+    query_losses,
+    query_sensitivities,
+    trainable_names,
+)
+from numeric.layer import GDSSMLayer
+from numeric.samplers import TaskLaw, sample_tasks
+from symbolic.constructions import k_step, one_step
+
+F, N = 4, 5
+ETA = "75/11"  # N alpha*, alpha* = 1 / (sigma^2 (N + f - 1/5)) = 15/11 for x ~ U(-1/2, 1/2): GD-1 at its best
+ALPHA = 15 / 11
+
+
+def one_step_layer(m: int = F) -> GDSSMLayer:
+    return GDSSMLayer.from_construction(one_step(F, m, N, ETA, layout="reference"))
+
+
+def k_step_layer(k: int = 2) -> GDSSMLayer:
+    return GDSSMLayer.from_construction(k_step(F, F, N, k, ETA, layout="split"))
+
+
+def tasks(m: int = F, batch: int = 512, seed: int = 3):
+    return sample_tasks(TaskLaw(), batch, N, F, m, seed=seed)
+
+
+def edited(layer: GDSSMLayer, **scale: float) -> GDSSMLayer:
+    """A copy with parameters multiplied by the given factors (``Lambda_shift`` adds to Lambda[0, 0])."""
+    out = frozen_copy(layer)
+    with torch.no_grad():
+        for name, factor in scale.items():
+            if name == "Lambda_shift":
+                out.Lambda[0, 0] += factor
+            else:
+                getattr(out, name).mul_(factor)
+    return out
+
+
+@pytest.mark.parametrize("layer_fn", [one_step_layer, k_step_layer])
+def test_analytic_against_itself_is_a_perfect_match(layer_fn) -> None:
+    layer = layer_fn()
+    batch = tasks()
+    result = align(layer, layer, batch, lambda_support(layer, batch))
+    assert result.behaviour.sensitivity_cosine == pytest.approx(1.0, abs=1e-12)
+    assert result.behaviour.sensitivity_l2 == pytest.approx(0.0, abs=1e-12)
+    assert result.behaviour.prediction_l2 == pytest.approx(0.0, abs=1e-12)
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+    assert set(result.distances.relative) == set(trainable_names(layer.k))
+    assert result.interpolation_loss == pytest.approx(result.analytic_loss, rel=1e-12)
+    assert result.loss == result.analytic_loss and result.paired_difference == 0.0
+
+
+def test_sensitivities_of_gd1_are_the_implicit_weights() -> None:
+    """d yhat / d x_q of the one-step construction is alpha A, A = sum_i y_i x_i^T (computed here directly)."""
+    layer = one_step_layer()
+    batch = tasks()
+    _, J = query_sensitivities(frozen_copy(layer), batch)
+    A = torch.einsum("bim,bif->bmf", batch.y, batch.x[:, :N])
+    torch.testing.assert_close(J, ALPHA * A, rtol=1e-12, atol=1e-12)
+
+
+def test_effective_step_of_the_construction_is_alpha() -> None:
+    layer = one_step_layer()
+    batch = tasks()
+    result = align(layer, layer, batch, lambda_support(layer, batch))
+    assert result.effective_steps["alpha"] == [pytest.approx(ALPHA, rel=1e-12)]
+
+
+@pytest.mark.parametrize("a, b", [(2.0, 0.25), (-0.5, 3.0), (-1.0, -1.0)])
+def test_trilinear_rescaling_is_removed(a: float, b: float) -> None:
+    """(aQ, bd, C/(ab)) computes the same function and has distance 0 after normalisation, signs included."""
+    layer = one_step_layer()
+    batch = tasks()
+    rescaled = edited(layer, Q=a, d=b, C=1 / (a * b))
+    result = align(rescaled, layer, batch, lambda_support(layer, batch))
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+    assert result.behaviour.sensitivity_cosine == pytest.approx(1.0, abs=1e-12)
+    assert result.interpolation_loss == pytest.approx(result.analytic_loss, rel=1e-12)
+    assert result.effective_steps["alpha"] == [pytest.approx(ALPHA, rel=1e-12)]
+
+
+def test_k_step_rescaling_is_removed() -> None:
+    """Q -> aQ, R -> eR, beta -> beta/(ae), d -> bd, C -> gC, c -> c/(abg) is a symmetry; normalised away."""
+    layer = k_step_layer(3)
+    batch = tasks()
+    a, e, b, g = -2.0, 0.5, 3.0, -0.25
+    rescaled = edited(layer, Q=a, R=e, beta=1 / (a * e), d=b, C=g, c=1 / (a * b * g))
+    with torch.no_grad():
+        torch.testing.assert_close(query_losses(rescaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
+    result = align(rescaled, layer, batch, lambda_support(layer, batch))
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+
+
+def test_normalisation_keeps_the_function_of_a_random_layer() -> None:
+    layer = k_step_layer(2)
+    random = frozen_copy(layer)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name in trainable_names(2):
+            param = getattr(random, name)
+            param.copy_(torch.randn(param.shape, generator=gen, dtype=param.dtype) * 0.3 + (name == "Lambda"))
+    batch = tasks()
+    with torch.no_grad():
+        torch.testing.assert_close(query_losses(normalise(random, layer), batch), query_losses(random, batch),
+                                   rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("edit, moved", [
+    ({"Q": 2.0}, "C"),  # abc = 2, not an invariance: the factor lands in C
+    ({"C": -1.0}, "C"),  # a sign flip of the function
+    ({"Lambda_shift": -0.2}, "Lambda"),
+])
+def test_a_perturbation_that_is_no_invariance_is_detected(edit: dict[str, float], moved: str) -> None:
+    layer = one_step_layer()
+    batch = tasks()
+    result = align(edited(layer, **edit), layer, batch, lambda_support(layer, batch))
+    assert result.distances.relative[moved] > 0.04
+    assert result.behaviour.prediction_l2 > 1e-3
+    assert result.paired_difference != 0.0
+    still = {name: v for name, v in result.distances.relative.items() if name != moved}
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in still.values())
+
+
+def test_noise_on_q_lowers_the_cosine_and_moves_q() -> None:
+    layer = one_step_layer()
+    noisy = frozen_copy(layer)
+    with torch.no_grad():
+        noisy.Q.add_(0.3 * torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+    batch = tasks()
+    result = align(noisy, layer, batch, lambda_support(layer, batch))
+    assert result.behaviour.sensitivity_cosine < 0.99
+    assert result.distances.relative["Q"] > 0.1
+    assert result.interpolation_loss < result.loss
+
+
+def test_lambda_support_follows_what_the_construction_reads() -> None:
+    vector = one_step_layer()
+    assert bool(lambda_support(vector, tasks()).all())
+    scalar = one_step_layer(m=1)  # y lives in the last slot, only that state row is read
+    support = lambda_support(scalar, tasks(m=1))
+    assert support[-1].all() and not support[:-1].any()
+    split = k_step_layer(2)  # S = E_x G E_x^T + E_y A E_x^T: the y columns stay 0
+    support = lambda_support(split, tasks())
+    assert support[:, :F].all() and not support[:, F:].any()
+
+
+def test_mismatched_layers_are_refused() -> None:
+    with pytest.raises(UserError, match="same dimensions"):
+        normalise(one_step_layer(), k_step_layer())
+    other = GDSSMLayer.from_construction(one_step(F - 1, 1, N, ETA, layout="split"))  # H = F, other E_x, E_y
+    with pytest.raises(UserError, match="embeddings"):
+        normalise(other, one_step_layer(m=1))
