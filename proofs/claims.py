@@ -110,20 +110,11 @@ def _proofs_state() -> Sequence[Proof]:
     return _proofs_ssm()[:1]
 
 
-K_SYMBOLIC = 10
-
-
 def _proofs_k_step() -> Sequence[Proof]:
-    """For each k <= K_SYMBOLIC, one algebra step: the k-fold readout equals alpha A sum_{j<k} M^j x."""
-    from proofs.induction import Kind, Step
-    from proofs.route1_examples import k_step, k_step_checks
+    """The joint state (induction on t) and the k-fold readout equal to k GD steps for all k (induction on k)."""
+    from proofs.route1_examples import algebra, joint_state_proof, k_step_induction, layer
 
-    setup = k_step()
-    zero = setup.alg.zero(m, 1)
-    steps = tuple(Step(f"k = {c.k}: alpha E_y^T S sum_(j<k) r_j = alpha A sum_(j<k) (I - alpha G)^j x", c.lhs, c.rhs,
-                       Kind.ALGEBRA, c.result.hypotheses_used, c.result.ok, c.result.residual)
-                  for c in k_step_checks(range(1, K_SYMBOLIC + 1), setup))
-    return (Proof(f"k-fold readout, k = 1..{K_SYMBOLIC}", zero, zero, steps),)
+    return (joint_state_proof(layer(algebra())), *k_step_induction().records)
 
 
 def _one_step_targets() -> list[Target]:

@@ -12,8 +12,12 @@ r"""Worked route-1 proofs (dimension-free, symbolic shapes), built on the checki
 * ``ssm_state_proof``, ``ssm_readout_proof``: the one-step layer with ``M_t = sum_ab Q_ab u_a u_b^T`` over the window
   ``u = (E_x x_t, E_y y_t, E_x x_{t+1})`` and ``Q = e_2 e_1^T``: ``S_t = E_y A_t E_x^T`` for all ``t``
   (induction) and the readout ``alpha E_y^T S_t E_x x_{t+1} = alpha A_t x_{t+1}``.
-* ``k_step_checks``: the k-fold readout of the joint state ``S = E_x G E_x^T + E_y A E_x^T`` equals
-  ``alpha A sum_{j<k} (I - alpha G)^j x`` for each given concrete ``k``.
+* ``joint_state_proof``: with ``Q = (e_1 + e_2) e_1^T`` one state holds both statistics,
+  ``S_t = E_x G_t E_x^T + E_y A_t E_x^T`` (induction on t).
+* ``k_step_induction``: the k-fold readout of the joint state equals ``W_k x`` for every ``k >= 0`` (inductions
+  on k for the readout vectors, their sums and the partial sums of ``(I - alpha G)^j``; then the GD closed form).
+* ``k_step_checks``: the same readout identity expanded for each given concrete ``k`` (an independent
+  cross-check of the induction, and a benchmark of the normal form).
 """
 
 from __future__ import annotations
@@ -151,9 +155,10 @@ class GDProofs:
     closed_form_left: Proof
 
 
-def gd_proofs() -> GDProofs:
-    """Prove the GD lemmas and the closed form ``W_k = W_0 M^k + alpha A S_k`` for all ``k >= 0``."""
-    gd = gradient_descent(algebra())
+def gd_proofs(gd: GradientDescent | None = None) -> GDProofs:
+    """Prove the GD lemmas and the closed form ``W_k = W_0 M^k + alpha A S_k`` for all ``k >= 0``
+    (in ``gd``'s algebra, or a fresh one)."""
+    gd = gd if gd is not None else gradient_descent(algebra())
     defs, base = gd.definitions(), gd.base_definitions()
     power_defs, sum_defs = (defs[0],), (defs[1],)
     power_commutes = induction(
@@ -272,6 +277,40 @@ def ssm_state_proof(lay: Layer, q: Sequence[Sequence[int]] = Q_ONE_STEP) -> Proo
     )
 
 
+Q_K_STEP = ((1, 0, 0), (1, 0, 0), (0, 0, 0))  # (e_1 + e_2) e_1^T
+
+
+def joint_state_proof(lay: Layer, q: Sequence[Sequence[int]] = Q_K_STEP) -> Proof:
+    """``S_t = E_x G_t E_x^T + E_y A_t E_x^T`` for all ``t >= 0`` with ``Q = (e_1 + e_2) e_1^T``: one state holds
+    both statistics (``G_{t+1} = G_t + x_{t+1} x_{t+1}^T``, ``A_{t+1} = A_t + y_{t+1} x_{t+1}^T``)."""
+    alg, t1 = lay.alg, T + 1
+
+    def gram(i: object) -> Element:
+        return alg.indexed("G", i, f, f, symmetric=True)
+
+    return induction(
+        "ssm.k_step.state",
+        lambda i: (lay.state(i), lay.Ex * gram(i) * lay.Ex.T + lay.Ey * lay.stat(i) * lay.Ex.T),
+        0,
+        InductionStep(
+            definitions=(
+                Hypothesis("def S_(t+1) = S_t + M_(t+1)", lay.state(t1),
+                           lay.state(T) + lay.cross_product(q, t1)),
+                Hypothesis("def G_(t+1) = G_t + x_(t+1) x_(t+1)^T", gram(t1), gram(T) + lay.x(t1) * lay.x(t1).T),
+                Hypothesis(
+                    "def A_(t+1) = A_t + y_(t+1) x_(t+1)^T", lay.stat(t1), lay.stat(T) + lay.y(t1) * lay.x(t1).T
+                ),
+            ),
+            base_definitions=(
+                Hypothesis("def S_0 = 0", lay.state(0), alg.zero(H, H)),
+                Hypothesis("def G_0 = 0", gram(0), alg.zero(f, f)),
+                Hypothesis("def A_0 = 0", lay.stat(0), alg.zero(m, f)),
+            ),
+        ),
+        index=T,
+    )
+
+
 def ssm_readout_proof(lay: Layer, state: Proof) -> Proof:
     """``alpha E_y^T S_t E_x x_{t+1} = alpha A_t x_{t+1}`` from the state lemma, ``E^T E = I``."""
     query = lay.window(T)[2]
@@ -364,3 +403,125 @@ def k_step_checks(
             rhs = alpha * s.A * sum(target_terms, s.alg.zero(f, 1))
             results.append(KStepCheck(k, lhs, rhs, equal(lhs, rhs, nf)))
     return results
+
+
+# -- k-step readout, induction over k -------------------------------------------------------------
+@dataclass(frozen=True)
+class KStepInduction:
+    """The k-step theorem for every ``k >= 0``, as proof records in one algebra.
+
+    With the joint state ``S = E_x G E_x^T + E_y A E_x^T``, ``M = I - alpha G`` and the readout of the
+    layer (``R = E_x E_x^T``, ``rho_j = 1``, ``beta_j = c_j = alpha``, ``C = E_y^T``):
+
+    * ``r_{0} = E_x x``, ``r_{k+1} = r_{k} - alpha E_x E_x^T S r_{k}``  (the readout vectors);
+    * ``P_{0} = 0``, ``P_{k+1} = P_{k} + r_{k}``                         (their sum, ``sum_{j<k} r_j``);
+    * ``T_{0} = 0``, ``T_{k+1} = T_{k} + M^{k}``                          (``sum_{j<k} M^j``, appended);
+
+    the records prove ``r_{k} = E_x M^{k} x``, ``P_{k} = E_x T_{k} x``, ``T_{k+1} = I + T_{k} M``,
+    ``T_{k} = S_{k}`` (the GD partial sum ``S_{k+1} = I + S_{k} M``) and finally
+    ``alpha E_y^T S P_{k} = W_{k} x`` from the GD closed form with ``W_0 = 0``.
+    """
+
+    vectors: Proof
+    sums: Proof
+    left_recursion: Proof
+    same_sum: Proof
+    readout: Proof
+    gd: GDProofs
+
+    @property
+    def records(self) -> tuple[Proof, ...]:
+        """Every record, lemmas first (the GD lemmas it uses included)."""
+        g = self.gd
+        return (g.power_commutes, g.sum_commutes, g.closed_form, self.vectors, self.sums, self.left_recursion,
+                self.same_sum, self.readout)
+
+
+def k_step_induction(beta: sympy.Expr = alpha, c: sympy.Expr = alpha, split: bool = True) -> KStepInduction:
+    """Prove the k-fold readout equal to ``k`` GD steps for all ``k >= 0`` (see :class:`KStepInduction`).
+
+    ``beta`` (the readout step), ``c`` (the readout weight) and ``split`` (assume ``E_x^T E_y = 0``) are the
+    construction's; other values state a wrong construction: a wrong ``c`` fails the readout record, and a
+    record that fails while a later proof needs it as a lemma raises :class:`VerificationFailure`.
+    """
+    alg = algebra()
+    lay = layer(alg)
+    gd = gradient_descent(alg)
+    g = gd_proofs(gd)
+    Ex, Ey, x = lay.Ex, lay.Ey, alg.generator("x", f, 1)
+    layout = (*lay.orthonormal(), *([Hypothesis("E_x^T E_y = 0", Ex.T * Ey, alg.zero(f, m))] if split else []))
+    S = Ex * gd.G * Ex.T + Ey * gd.A * Ex.T
+    k1 = K + 1
+
+    def r(i: object) -> Element:
+        return alg.indexed("r", i, H, 1)
+
+    def P(i: object) -> Element:
+        return alg.indexed("P", i, H, 1)
+
+    def T_(i: object) -> Element:
+        return alg.indexed("T", i, f, f)
+
+    power_defs = (Hypothesis("def M^(k+1) = M^k M", gd.power(k1), gd.power(K) * gd.M),)
+    power_base = (Hypothesis("def M^0 = I", gd.power(0), alg.identity(f)),)
+    vectors = induction(
+        "ssm.k_step.vectors",
+        lambda i: (r(i), Ex * gd.power(i) * x),
+        0,
+        InductionStep(
+            definitions=(
+                Hypothesis("def r_(k+1) = r_k - beta E_x E_x^T S r_k", r(k1), r(K) - beta * Ex * Ex.T * S * r(K)),
+                *power_defs,
+            ),
+            base_definitions=(Hypothesis("def r_0 = E_x x", r(0), Ex * x), *power_base),
+            lemmas=(g.power_commutes.lemma(),),
+            assumptions=layout,
+        ),
+    )
+    sums = induction(
+        "ssm.k_step.sums",
+        lambda i: (P(i), Ex * T_(i) * x),
+        0,
+        InductionStep(
+            definitions=(Hypothesis("def P_(k+1) = P_k + r_k", P(k1), P(K) + r(K)),
+                         Hypothesis("def T_(k+1) = T_k + M^k", T_(k1), T_(K) + gd.power(K))),
+            base_definitions=(Hypothesis("def P_0 = 0", P(0), alg.zero(H, 1)),
+                              Hypothesis("def T_0 = 0", T_(0), alg.zero(f, f))),
+            lemmas=(vectors.lemma(),),
+        ),
+    )
+    left_recursion = induction(
+        "ssm.k_step.sum_left",
+        lambda i: (T_(i + 1), alg.identity(f) + T_(i) * gd.M),
+        0,
+        InductionStep(
+            definitions=(Hypothesis("def T_(k+2) = T_(k+1) + M^(k+1)", T_(K + 2), T_(k1) + gd.power(k1)),
+                         *power_defs,
+                         Hypothesis("def T_(k+1) = T_k + M^k, read as M^k = T_(k+1) - T_k", gd.power(K),
+                                    T_(k1) - T_(K))),
+            base_definitions=(Hypothesis("def T_1 = T_0 + M^0", T_(1), T_(0) + gd.power(0)),
+                              Hypothesis("def T_0 = 0", T_(0), alg.zero(f, f)), *power_base),
+        ),
+    )
+    same_sum = induction(
+        "ssm.k_step.same_sum",
+        lambda i: (T_(i), gd.partial_sum(i)),
+        0,
+        InductionStep(
+            definitions=(Hypothesis("def S_(k+1) = I + S_k M", gd.partial_sum(k1),
+                                    alg.identity(f) + gd.partial_sum(K) * gd.M),),
+            base_definitions=(Hypothesis("def T_0 = 0", T_(0), alg.zero(f, f)),
+                              Hypothesis("def S_0 = 0", gd.partial_sum(0), alg.zero(f, f))),
+            lemmas=(left_recursion.lemma(),),
+        ),
+    )
+    readout = (
+        Derivation("ssm.k_step.readout", c * Ey.T * S * P(K), assumptions=layout)
+        .step("readout sums", c * Ey.T * S * Ex * T_(K) * x, kind=Kind.LEMMA, using=[sums.lemma()])
+        .step("E_x^T E_x = I, E_y^T E_y = I, E_x^T E_y = 0", alpha * gd.A * T_(K) * x)
+        .step("T_k = S_k", alpha * gd.A * gd.partial_sum(K) * x, kind=Kind.LEMMA, using=[same_sum.lemma()])
+        .step("GD closed form with W_0 = 0", gd.weights(K) * x, kind=Kind.LEMMA,
+              using=[g.closed_form.lemma(), Hypothesis("W_0 = 0", gd.weights(0), alg.zero(m, f))])
+        .qed()
+    )
+    return KStepInduction(vectors, sums, left_recursion, same_sum, readout, g)

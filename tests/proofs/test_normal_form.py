@@ -9,7 +9,7 @@ from sympy import Identity, MatPow, MatrixSymbol, ZeroMatrix
 from gdssm.errors import UserError
 from proofs import normal_form
 from proofs.normal_form import Algebra, CheckResult, Element, Hypothesis, NormalForm, ShapeError, equal
-from proofs.route1_examples import H, N, P, alpha, f, gradient_proof, k_step, k_step_checks, m
+from proofs.route1_examples import H, N, P, algebra, alpha, f, gradient_proof, k_step, k_step_checks, m
 from proofs.sympy_bridge import latex, to_element, to_sympy
 
 
@@ -250,3 +250,39 @@ def test_element_printing() -> None:
     element: Element = (1 - alpha) * (x.T * x) - x.T * G * x + alg.identity(1)
     text = str(element)
     assert text == "1 - (alpha - 1)*x^T*x - x^T*G*x"
+
+
+def test_k_step_readout_by_induction_on_k() -> None:
+    """Every record of the induction over k (and the GD lemmas it uses) is proved, for symbolic k, f, m, N, H."""
+    from proofs.route1_examples import joint_state_proof, k_step_induction, layer
+
+    proofs = k_step_induction()
+    assert all(p.ok for p in proofs.records)
+    assert proofs.readout.index is not None and proofs.readout.least == 0  # for all k >= 0, not for one k
+    assert all(p.by_induction for p in (proofs.vectors, proofs.sums, proofs.left_recursion, proofs.same_sum))
+    assert joint_state_proof(layer(algebra())).ok
+
+
+@pytest.mark.parametrize("wrong", [{"beta": -alpha}, {"beta": alpha / N}, {"split": False}])
+def test_k_step_induction_rejects_a_wrong_readout_recursion(wrong: dict) -> None:
+    """A flipped or mis-normalised readout step, or a layout without E_x^T E_y = 0, breaks the readout-vector
+    induction, and the proof that needs it as a lemma refuses to go on."""
+    from gdssm.errors import VerificationFailure
+    from proofs.route1_examples import k_step_induction
+
+    with pytest.raises(VerificationFailure, match=r"ssm\.k_step\.vectors is not proved"):
+        k_step_induction(**wrong)
+
+
+def test_k_step_induction_rejects_a_wrong_readout_weight() -> None:
+    from proofs.route1_examples import k_step_induction
+
+    proofs = k_step_induction(c=2 * alpha)
+    assert proofs.vectors.ok and not proofs.readout.ok
+
+
+def test_joint_state_needs_the_k_step_window_mixing() -> None:
+    """With the one-step Q = e_2 e_1^T the state lacks E_x G_t E_x^T: the joint-state induction fails."""
+    from proofs.route1_examples import Q_ONE_STEP, joint_state_proof, layer
+
+    assert not joint_state_proof(layer(algebra()), Q_ONE_STEP).ok
