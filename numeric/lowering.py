@@ -50,10 +50,23 @@ def _rational_float(value: sp.Rational) -> float:
     return int(value.p) / int(value.q)
 
 
+def _rational_entries(values: sp.MatrixBase) -> list[float] | None:
+    """The entries p/q, row by row, each rounded once (Python's int division), when the matrix is over ZZ or QQ
+    (SymPy's internal domain representation); None otherwise (then each entry goes through :func:`to_float`)."""
+    rep = getattr(values, "_rep", None)
+    domain = getattr(rep, "domain", None)
+    if rep is None or domain is None or not (domain.is_ZZ or domain.is_QQ):
+        return None
+    return [int(e.numerator) / int(e.denominator) for e in rep.to_list_flat()]
+
+
 def to_tensor(values: sp.Matrix | Iterable[Any], name: str, dtype: torch.dtype,
               device: torch.device | str | None = None) -> torch.Tensor:
     """A SymPy matrix (kept 2-D) or a sequence of numbers (1-D) as a tensor of ``dtype`` on ``device``."""
     if isinstance(values, sp.MatrixBase):
+        exact = _rational_entries(values)
+        if exact is not None:
+            return torch.tensor(exact, dtype=dtype, device=device).reshape(values.shape)
         rows = [[to_float(v, f"{name}[{i},{j}]") for j, v in enumerate(row)] for i, row in enumerate(values.tolist())]
         return torch.tensor(rows, dtype=dtype, device=device).reshape(values.shape)
     return torch.tensor([to_float(v, f"{name}[{i}]") for i, v in enumerate(values)], dtype=dtype, device=device)
