@@ -15,25 +15,38 @@ sensitivities J_b = d yhat_b / d x_q (m x f; for GD-1 from W_0 = 0 it is the imp
 * prediction L2: mean_b ||yhat_b - yhat*_b||_2, and its ratio to mean_b ||yhat*_b||_2.
 
 **Invariances.** With the value maps, feedthrough and rho frozen (V_a = I, F = 0, rho = 1), the layer
-yhat = C S(Q, Lambda) sum_j c_j r_j, r_0 = U d, r_{j+1} = r_j - beta_j R S r_j, keeps its function under
-the scalings, for any nonzero a, b, e, g:
+yhat = C S(Q, Lambda) sum_j c_j r_j, r_0 = U d, r_{j+1} = r_j - beta_j R S r_j keeps its function under
 
-    Q -> a Q,  d -> b d,  R -> e R,  C -> g C,  beta_j -> beta_j / (a e),  c_j -> c_j / (a b g)
+1. the scalings, for any nonzero a, b, e, g (S is linear in Q, every r_j linear in d):
 
-(S is linear in Q and every r_j is linear in d). For k = 1 there is no R, beta, and c_0 = 1 is frozen; the
-scaling is then the trilinear one of paper-facts §5.3: Q -> a Q, d -> b d, C -> g C with a b g = 1. Signs
-are scalings by -1. The embeddings E_x, E_y are fixed buffers, so no change of basis of the state
-(permutation, rotation) is a symmetry, and Lambda enters unscaled: these scalings are the symmetries
-removed here. :func:`normalise`
-picks the representative of a trained layer's orbit whose Q, d (and for k >= 2 R, C) have the analytic
-norm and the sign that best agrees with the analytic value,
+       Q -> a Q,  d -> b d,  R -> e R,  C -> g C,  beta_j -> beta_j / (a e),  c_j -> c_j / (a b g);
+
+   for k = 1 (no R, beta; c_0 = 1 frozen) this is the trilinear rescaling of paper-facts §5.3,
+   Q -> a Q, d -> b d, C -> g C with a b g = 1;
+2. block scalings of the state, when x and y tokens use disjoint coordinates (split layout): row i of
+   M_t = sum_ab Q_ab u_{t,a} u_{t,b}^T comes only from the slots a whose token lives at coordinate i
+   (a = 1, 3 for x, a = 2 for y), and column j only from the slots b whose token lives there. So with
+   D = diag(s_x on x coordinates, s_y on y coordinates),
+       rows:    Q_ab -> s_{type a} Q_ab,  C -> C D^-1,  R -> R D^-1      (S -> D S, C S and R S kept)
+       columns: Q_ab -> s_{type b} Q_ab,  d_a -> d_a / s_{type a},  R -> D^-1 R   (S -> S D, r_j -> D^-1 r_j);
+   in the reference layout x and y share coordinates and only the uniform scalings of 1. remain;
+3. for k >= 2, the readout constants: r_j = b_j(X) r_0 with X = R S and b_j(X) = prod_{i<j} (1 - beta_i X),
+   so yhat = C S p(X) r_0 with p = sum_j c_j b_j depends on (c, beta) only through the k coefficients of the
+   polynomial p (2k - 1 constants for k numbers: for k = 2 only c_0 + c_1 and c_1 beta_0 matter).
+
+Signs are scalings by -1. The embeddings are fixed buffers, so no change of basis of the state
+(permutation, rotation) is a symmetry, and Lambda enters unscaled. :func:`normalise` picks the
+representative of a trained layer's orbit closest in form to the analytic layer: each block of Q of 2.
+whose analytic norm is nonzero (both, or else none of them) gets the analytic norm, then Q, d (and for
+k >= 2 R, C) get the analytic norm and the sign that agrees best with the analytic value,
 
     s_P = sign(<P, P*>) ||P|| / ||P*||,   P' = P / s_P,
 
-and moves the compensating factor into the parameters that carry the step size: C' = s_Q s_d C for k = 1;
-beta'_j = s_Q s_R beta_j and c'_j = s_Q s_d s_C c_j for k >= 2. The normalised layer computes the same
-function (:func:`query_losses` agrees to rounding), so C' (k = 1) and c', beta' (k >= 2) are effective step
-sizes, directly comparable with alpha.
+and the compensating factors go into the parameters that carry the step size: C' = s_Q s_d C for k = 1;
+for k >= 2, beta' = beta*, and c' holds the coordinates of the normalised polynomial p' in the basis
+b_j(beta*), so that c' is comparable with c* = (alpha, ..., alpha). The normalised layer computes the same
+function (:func:`query_losses` agrees to rounding). Its effective GD step sizes are the alpha_s of
+1 - X p'(X) = prod_s (1 - alpha_s X) (:func:`implied_steps`; k = 1: alpha = <C', E_y^T> / ||E_y||^2).
 
 **Parameter distances.** For each trained parameter P, ||P' - P*||_F / ||P*||_F. For Lambda only the entries
 the construction depends on count (:func:`lambda_support`: with C* = alpha E_y^T in the scalar task only
@@ -50,6 +63,7 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -139,29 +153,101 @@ def _scale(param: Tensor, reference: Tensor) -> Tensor:
     return sign * param.norm() / reference.norm()
 
 
+SLOT_TYPES = ("x", "y", "x")
+"""The token type of the window slots u_{t,1}, u_{t,2}, u_{t,3} = x_t, y_t, x_{t+1}."""
+
+
+def _coordinates(layer: GDSSMLayer) -> dict[str, Tensor] | None:
+    """Boolean masks of the state coordinates of x and y tokens when they are disjoint (else None)."""
+    x = layer.E_x.abs().sum(dim=1) != 0
+    y = layer.E_y.abs().sum(dim=1) != 0
+    return None if bool((x & y).any()) else {"x": x, "y": y}
+
+
+def _normalise_blocks(out: GDSSMLayer, ref: GDSSMLayer) -> None:
+    """Invariance 2 of the module docstring, in place: row blocks, then column blocks of Q."""
+    coords = _coordinates(ref)
+    if coords is None:
+        return
+    for axis in (0, 1):
+        slots = {t: [a for a, kind in enumerate(SLOT_TYPES) if kind == t] for t in ("x", "y")}
+        blocks = {t: (out.Q[idx] if axis == 0 else out.Q[:, idx], ref.Q[idx] if axis == 0 else ref.Q[:, idx])
+                  for t, idx in slots.items()}
+        if any(float(r.norm()) == 0 or float(q.norm()) == 0 for q, r in blocks.values()):
+            continue
+        for t, idx in slots.items():
+            s = _scale(*blocks[t])
+            mask = coords[t]
+            if axis == 0:
+                out.Q[idx] /= s
+                out.C[:, mask] *= s
+                out.R[:, mask] *= s
+            else:
+                out.Q[:, idx] /= s
+                out.d[idx] *= s
+                out.R[mask, :] *= s
+
+
+def readout_polynomial(c: Tensor, beta: Tensor) -> Tensor:
+    """Coefficients (ascending in X) of p(X) = sum_j c_j prod_{i<j} (1 - beta_i X), shape (k,)."""
+    k = c.shape[0]
+    p = torch.zeros(k, dtype=torch.float64)
+    basis = torch.ones(1, dtype=torch.float64)
+    for j in range(k):
+        p[: basis.shape[0]] += c[j] * basis
+        if j + 1 < k:
+            basis = torch.cat([basis, basis.new_zeros(1)]) - beta[j] * torch.cat([basis.new_zeros(1), basis])
+    return p
+
+
+def _readout_basis(beta: Tensor, k: int) -> Tensor:
+    """Columns: the coefficients of b_j(X) = prod_{i<j} (1 - beta_i X), j < k (upper triangular, k x k)."""
+    return torch.stack([readout_polynomial(torch.eye(k, dtype=torch.float64)[j], beta) for j in range(k)], dim=1)
+
+
+def implied_steps(p: Tensor) -> tuple[list[float], list[float]]:
+    """Real and imaginary parts of the alpha_s with 1 - X p(X) = prod_s (1 - alpha_s X), sorted by real part."""
+    residual = torch.cat([torch.ones(1, dtype=torch.float64), -p.to(torch.float64)]).numpy()
+    roots = np.polynomial.polynomial.polyroots(residual)
+    alphas = sorted((1.0 / roots).tolist(), key=lambda z: (z.real, z.imag))
+    return [float(np.real(z)) for z in alphas], [float(np.imag(z)) for z in alphas]
+
+
 def normalise(trained: GDSSMLayer, analytic: GDSSMLayer) -> GDSSMLayer:
-    """The representative of ``trained``'s scaling orbit matched to ``analytic`` (module docstring), float64."""
+    """The representative of ``trained``'s orbit matched to ``analytic`` (module docstring), float64."""
     _check_pair(trained, analytic)
     out = frozen_copy(trained)
     ref = frozen_copy(analytic)
-    names = ("Q", "d") if out.k == 1 else ("Q", "d", "R", "C")
-    s = {name: _scale(getattr(out, name), getattr(ref, name)) for name in names}
     with torch.no_grad():
+        _normalise_blocks(out, ref)
+        names = ("Q", "d") if out.k == 1 else ("Q", "d", "R", "C")
+        s = {name: _scale(getattr(out, name), getattr(ref, name)) for name in names}
         if out.k == 1:
             out.Q.div_(s["Q"])
             out.d.div_(s["d"])
             out.C.mul_(s["Q"] * s["d"])
-        else:
-            for name in names:
-                getattr(out, name).div_(s[name])
-            out.beta.mul_(s["Q"] * s["R"])
-            out.c.mul_(s["Q"] * s["d"] * s["C"])
+            return out
+        for name in names:
+            getattr(out, name).div_(s[name])
+        out.beta.mul_(s["Q"] * s["R"])
+        out.c.mul_(s["Q"] * s["d"] * s["C"])
+        if bool((ref.beta == 0).any()):
+            raise UserError("the analytic readout needs nonzero beta_j to serve as a basis")
+        p = readout_polynomial(out.c, out.beta)
+        out.c.copy_(torch.linalg.solve(_readout_basis(ref.beta, out.k), p))
+        out.beta.copy_(ref.beta)
     return out
 
 
 def trainable_names(k: int) -> tuple[str, ...]:
     """The parameters a randomly initialised layer trains: Q, Lambda, d, C (k = 1), plus R, beta, c (k >= 2)."""
     return ("Q", "Lambda", "d", "C") if k == 1 else ("Q", "Lambda", "d", "C", "R", "beta", "c")
+
+
+def compared_names(k: int) -> tuple[str, ...]:
+    """The parameters whose distance is reported: the trained ones but beta, which :func:`normalise` sets to
+    beta* (invariance 3; the readout is compared through c in the analytic basis)."""
+    return tuple(name for name in trainable_names(k) if name != "beta")
 
 
 def lambda_support(analytic: GDSSMLayer, batch: TaskBatch, probes: int = 2, seed: int = 0) -> Tensor:
@@ -197,7 +283,7 @@ def parameter_distances(normalised: GDSSMLayer, analytic: GDSSMLayer, support: T
     """Distances of the normalised trained parameters to the analytic ones (module docstring)."""
     ref = frozen_copy(analytic)
     relative = {}
-    for name in trainable_names(normalised.k):
+    for name in compared_names(normalised.k):
         P, P_ref = getattr(normalised, name), getattr(ref, name)
         if name == "Lambda":
             P, P_ref = P[support], P_ref[support]
@@ -247,13 +333,15 @@ class Alignment:
 
 
 def effective_steps(normalised: GDSSMLayer, analytic: GDSSMLayer) -> dict[str, list[float]]:
-    """Step sizes of the normalised layer. k = 1: the least-squares alpha of C' ~ alpha E_y^T (the form of
-    C* = alpha* E_y^T), alpha = <C', E_y^T> / ||E_y||^2. k >= 2: the readout constants c' and beta'
-    (analytic: c_j = beta_j = alpha)."""
+    """Effective GD step sizes of the normalised layer (module docstring). k = 1: the least-squares alpha of
+    C' ~ alpha E_y^T. k >= 2: the alpha_s implied by the readout polynomial p' (real and imaginary parts;
+    complex alphas mean the readout is no GD with real steps) and p' itself."""
     if normalised.k == 1:
         E_y = analytic.E_y.to(torch.float64)
         return {"alpha": [float((normalised.C * E_y.T).sum() / (E_y * E_y).sum())]}
-    return {"c": normalised.c.tolist(), "beta": normalised.beta.tolist()}
+    p = readout_polynomial(normalised.c, normalised.beta)
+    real, imag = implied_steps(p)
+    return {"alpha": real, "alpha_imag": imag, "polynomial": p.tolist()}
 
 
 def align(trained: GDSSMLayer, analytic: GDSSMLayer, batch: TaskBatch, support: Tensor,

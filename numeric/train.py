@@ -92,7 +92,7 @@ PRESETS: dict[str, Preset] = {
     "scalar": Preset("scalar", "E1 with a scalar output m = 1 (y in the last token slot), GD-1",
                      f=10, m=1, N=10, layout="reference", ks=(1,), steps=12000),
     "k-step": Preset("k-step", "our single-state k-fold readout, split layout f = m = N = 10, GD-2 and GD-3",
-                     f=10, m=10, N=10, layout="split", ks=(2, 3), steps=12000),
+                     f=10, m=10, N=10, layout="split", ks=(2, 3), steps=30000),
 }
 
 

@@ -104,8 +104,10 @@ def _heatmap(ax: Axes, values: np.ndarray, limits: tuple[float, float], cmap: st
     ax.set_xticks([])
     ax.set_yticks([])
     if annotate:
+        middle, half = (limits[0] + limits[1]) / 2, (limits[1] - limits[0]) / 2
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6)
+            dark = abs(v - middle) > 0.6 * half
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6, color="white" if dark else "black")
     ax.figure.colorbar(image, ax=ax, shrink=0.7)
 
 

@@ -8,11 +8,14 @@ import torch
 from gdssm.errors import UserError
 from numeric.alignment import (
     align,
+    compared_names,
     frozen_copy,
+    implied_steps,
     lambda_support,
     normalise,
     query_losses,
     query_sensitivities,
+    readout_polynomial,
     trainable_names,
 )
 from numeric.layer import GDSSMLayer
@@ -57,7 +60,7 @@ def test_analytic_against_itself_is_a_perfect_match(layer_fn) -> None:
     assert result.behaviour.sensitivity_l2 == pytest.approx(0.0, abs=1e-12)
     assert result.behaviour.prediction_l2 == pytest.approx(0.0, abs=1e-12)
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
-    assert set(result.distances.relative) == set(trainable_names(layer.k))
+    assert set(result.distances.relative) == set(compared_names(layer.k))
     assert result.interpolation_loss == pytest.approx(result.analytic_loss, rel=1e-12)
     assert result.loss == result.analytic_loss and result.paired_difference == 0.0
 
@@ -101,6 +104,52 @@ def test_k_step_rescaling_is_removed() -> None:
         torch.testing.assert_close(query_losses(rescaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
     result = align(rescaled, layer, batch, lambda_support(layer, batch))
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+
+
+def test_split_layout_block_scalings_are_removed() -> None:
+    """x rows of the state (Q rows 1, 3) x u, y rows (Q row 2) x v, compensated in the columns of C and R."""
+    layer = k_step_layer(2)
+    u, v = 3.0, -0.5
+    scaled = frozen_copy(layer)
+    x, y = slice(0, F), slice(F, 2 * F)
+    with torch.no_grad():
+        scaled.Q[[0, 2]] *= u
+        scaled.Q[1] *= v
+        for P in (scaled.C, scaled.R):
+            P[:, x] /= u
+            P[:, y] /= v
+    batch = tasks()
+    with torch.no_grad():
+        torch.testing.assert_close(query_losses(scaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
+    result = align(scaled, layer, batch, lambda_support(layer, batch))
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+
+
+def test_readout_constants_count_only_through_their_polynomial() -> None:
+    """k = 2: yhat depends on c_0 + c_1 and c_1 beta_0 only; (c_0 + c_1 - c_1 t, c_1 t, beta_0 / t) is the same."""
+    layer = k_step_layer(2)
+    moved = frozen_copy(layer)
+    t = 2.5
+    with torch.no_grad():
+        c0, c1, b0 = (float(v) for v in (layer.c[0], layer.c[1], layer.beta[0]))
+        moved.c.copy_(torch.tensor([c0 + c1 - c1 * t, c1 * t], dtype=torch.float64))
+        moved.beta.fill_(b0 / t)
+    torch.testing.assert_close(readout_polynomial(moved.c, moved.beta), readout_polynomial(layer.c, layer.beta))
+    batch = tasks()
+    result = align(moved, layer, batch, lambda_support(layer, batch))
+    assert result.distances.relative["c"] == pytest.approx(0.0, abs=1e-12)
+    assert result.behaviour.prediction_l2 == pytest.approx(0.0, abs=1e-12)
+
+
+def test_implied_steps_of_per_step_gd() -> None:
+    """1 - X p(X) of the construction with steps alpha_s is prod_s (1 - alpha_s X): its alphas come back."""
+    alphas = [0.25, 0.5, 1.5]
+    layer = GDSSMLayer.from_construction(k_step(F, F, N, 3, layout="split", etas=[str(a * N) for a in alphas]))
+    real, imag = implied_steps(readout_polynomial(layer.c.detach(), layer.beta.detach()))
+    assert real == pytest.approx(alphas, rel=1e-10) and imag == pytest.approx([0, 0, 0], abs=1e-12)
+    batch = tasks()
+    result = align(layer, layer, batch, lambda_support(layer, batch))
+    assert result.effective_steps["alpha"] == pytest.approx(alphas, rel=1e-10)
 
 
 def test_normalisation_keeps_the_function_of_a_random_layer() -> None:

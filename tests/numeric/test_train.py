@@ -14,7 +14,7 @@ import torch
 
 from gdssm.errors import UserError
 from numeric import train_artifacts
-from numeric.alignment import trainable_names
+from numeric.alignment import compared_names, trainable_names
 from numeric.layer import GDSSMLayer
 from numeric.samplers import TaskLaw
 from numeric.train import PRESETS, Preset, random_layer, references, train
@@ -91,7 +91,7 @@ def test_short_run_of_each_preset(name: str) -> None:
         final = run.final[0]
         assert math.isfinite(final.loss) and -1 <= final.behaviour.sensitivity_cosine <= 1
         assert final.normalised_loss == pytest.approx(final.loss, rel=1e-9)  # normalising keeps the function
-        assert set(final.distances.relative) == set(trainable_names(run.k))
+        assert set(final.distances.relative) == set(compared_names(run.k))
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers() -> None:
