@@ -48,10 +48,11 @@ b_j(beta*), so that c' is comparable with c* = (alpha, ..., alpha). The normalis
 function (:func:`query_losses` agrees to rounding). Its effective GD step sizes are the alpha_s of
 1 - X p'(X) = prod_s (1 - alpha_s X) (:func:`implied_steps`; k = 1: alpha = <C', E_y^T> / ||E_y||^2).
 
-**Parameter distances.** For each trained parameter P, ||P' - P*||_F / ||P*||_F. For Lambda only the entries
-the construction depends on count (:func:`lambda_support`: with C* = alpha E_y^T in the scalar task only
-the state row of y is read, the other rows of Lambda are not identifiable); on that support the distance is
-the RMS of Lambda - 1 (Lambda* = 1), reported with the largest |Lambda_ij - 1|.
+**Parameter distances.** For each compared parameter P, ||P' - P*||_F / ||P*||_F, over all entries and over
+the entries identifiable at the construction (:func:`supports`: those the analytic prediction depends on to
+first order; with C* = alpha E_y^T in the scalar task only the state row of y is read, so only C's last entry
+and that row of Lambda count). Lambda is always compared on its support: there the distance is the RMS of
+Lambda - 1 (Lambda* = 1), reported with the largest |Lambda_ij - 1|.
 
 **Interpolation.** The layer with parameters (P' + P*)/2: a loss near both ends means the trained layer
 sits in the construction's basin, not in an unrelated solution (the raw midpoint (P + P*)/2 would mean
@@ -75,7 +76,7 @@ EPS = 1e-8
 """Floor of the norms in the sensitivity cosine (von Oswald et al.)."""
 
 SUPPORT_TOL = 1e-12
-"""An entry of Lambda is in the support when its probed derivative exceeds this times the largest one."""
+"""An entry is in a parameter's support when its probed derivative exceeds this times the largest one."""
 
 
 def query_targets(batch: TaskBatch) -> Tensor:
@@ -250,47 +251,55 @@ def compared_names(k: int) -> tuple[str, ...]:
     return tuple(name for name in trainable_names(k) if name != "beta")
 
 
-def lambda_support(analytic: GDSSMLayer, batch: TaskBatch, probes: int = 2, seed: int = 0) -> Tensor:
-    """Boolean (H, H): the entries of Lambda on which the analytic query prediction depends to first order.
+def supports(analytic: GDSSMLayer, batch: TaskBatch, probes: int = 2, seed: int = 0) -> dict[str, Tensor]:
+    """Boolean masks, per compared parameter, of the entries on which the analytic query prediction depends to
+    first order (the entries identifiable at the construction).
 
-    The derivative of <s, yhat_N> with respect to Lambda, for Gaussian probe weights s (B, m), is nonzero
-    with probability 1 at every entry whose partial derivative is nonzero on the batch; an entry is in the
-    support when the largest |derivative| over ``probes`` probes exceeds SUPPORT_TOL times the largest.
+    The derivative of <s, yhat_N> for Gaussian probe weights s (B, m) is nonzero with probability 1 at every
+    entry whose partial derivative is nonzero on the batch; an entry is in the support when the largest
+    |derivative| over ``probes`` probes exceeds SUPPORT_TOL times the parameter's largest.
     """
     layer = frozen_copy(analytic)
-    layer.Lambda.requires_grad_(True)
+    names = compared_names(layer.k)
+    params = [getattr(layer, name) for name in names]
+    for param in params:
+        param.requires_grad_(True)
     gen = torch.Generator().manual_seed(seed)
-    size = torch.zeros_like(layer.Lambda)
+    size = [torch.zeros_like(param) for param in params]
     with torch.enable_grad():
         yhat = layer(batch.x.to(torch.float64), batch.y.to(torch.float64))[:, -1]
         for p in range(probes):
             weights = torch.randn(yhat.shape, generator=gen, dtype=torch.float64)
-            (grad,) = torch.autograd.grad((weights * yhat).sum(), layer.Lambda, retain_graph=p + 1 < probes)
-            size = torch.maximum(size, grad.abs())
-    return size > SUPPORT_TOL * size.max()
+            grads = torch.autograd.grad((weights * yhat).sum(), params, retain_graph=p + 1 < probes)
+            size = [torch.maximum(old, grad.abs()) for old, grad in zip(size, grads, strict=True)]
+    return {name: s > SUPPORT_TOL * s.max() for name, s in zip(names, size, strict=True)}
 
 
 @dataclass(frozen=True)
 class ParameterDistances:
-    """Scale-normalised distances ||P' - P*|| / ||P*|| per trained parameter, and Lambda on its support."""
+    """Scale-normalised distances ||P' - P*|| / ||P*|| per compared parameter: over all entries (Lambda: over its
+    support), and over the identifiable entries only; the largest |Lambda_ij - 1| and the support's size."""
 
     relative: dict[str, float]
+    identifiable: dict[str, float]
     lambda_max_deviation: float
     lambda_support: int
 
 
-def parameter_distances(normalised: GDSSMLayer, analytic: GDSSMLayer, support: Tensor) -> ParameterDistances:
+def parameter_distances(normalised: GDSSMLayer, analytic: GDSSMLayer,
+                        support: dict[str, Tensor]) -> ParameterDistances:
     """Distances of the normalised trained parameters to the analytic ones (module docstring)."""
     ref = frozen_copy(analytic)
-    relative = {}
+    relative, identifiable = {}, {}
     for name in compared_names(normalised.k):
-        P, P_ref = getattr(normalised, name), getattr(ref, name)
-        if name == "Lambda":
-            P, P_ref = P[support], P_ref[support]
-        relative[name] = float((P - P_ref).norm() / P_ref.norm())
-    deviation = (normalised.Lambda[support] - ref.Lambda[support]).abs()
-    return ParameterDistances(relative=relative, lambda_max_deviation=float(deviation.max()),
-                              lambda_support=int(support.sum()))
+        P, P_ref, mask = getattr(normalised, name), getattr(ref, name), support[name]
+        on_support = float((P[mask] - P_ref[mask]).norm() / P_ref[mask].norm())
+        identifiable[name] = on_support
+        relative[name] = on_support if name == "Lambda" else float((P - P_ref).norm() / P_ref.norm())
+    mask = support["Lambda"]
+    deviation = (normalised.Lambda[mask] - ref.Lambda[mask]).abs()
+    return ParameterDistances(relative=relative, identifiable=identifiable,
+                              lambda_max_deviation=float(deviation.max()), lambda_support=int(mask.sum()))
 
 
 def interpolate(normalised: GDSSMLayer, analytic: GDSSMLayer, weight: float = 0.5) -> GDSSMLayer:
@@ -326,6 +335,7 @@ class Alignment:
             "normalised_loss": self.normalised_loss, "interpolation_loss": self.interpolation_loss,
             **asdict(self.behaviour),
             "parameter_distance": self.distances.relative,
+            "parameter_distance_identifiable": self.distances.identifiable,
             "lambda_max_deviation": self.distances.lambda_max_deviation,
             "lambda_support": self.distances.lambda_support,
             "effective_steps": self.effective_steps,
@@ -344,7 +354,7 @@ def effective_steps(normalised: GDSSMLayer, analytic: GDSSMLayer) -> dict[str, l
     return {"alpha": real, "alpha_imag": imag, "polynomial": p.tolist()}
 
 
-def align(trained: GDSSMLayer, analytic: GDSSMLayer, batch: TaskBatch, support: Tensor,
+def align(trained: GDSSMLayer, analytic: GDSSMLayer, batch: TaskBatch, support: dict[str, Tensor],
           behaviour_tasks: int | None = None) -> Alignment:
     """Loss, behaviour, parameter distances and interpolation loss of ``trained`` against ``analytic``.
 

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from gdssm.errors import UserError
-from numeric.alignment import Alignment, align, lambda_support, query_losses, trainable_names
+from numeric.alignment import Alignment, align, query_losses, supports, trainable_names
 from numeric.layer import GDSSMLayer
 from numeric.samplers import TaskBatch, TaskLaw, sample_tasks
 from numeric.train_targets import GDTarget, constant_step_target, one_step_target, per_step_target
@@ -112,7 +112,7 @@ class RunResult:
     references: list[GDTarget]
     trained: GDSSMLayer
     analytic: list[GDSSMLayer]
-    support: torch.Tensor
+    supports: dict[str, torch.Tensor]
     history: list[dict[str, float]]
     final: list[Alignment]
     seconds: float
@@ -214,7 +214,7 @@ def train_run(spec: Preset, k: int, steps: int, seed: int, eval_batch: TaskBatch
     start = time.perf_counter()
     refs = references(spec, k)
     analytic = [GDSSMLayer.from_construction(r.construction(spec.f, spec.m, spec.N, spec.layout)) for r in refs]
-    support = lambda_support(analytic[0], eval_batch)
+    support = supports(analytic[0], eval_batch)
     monitor = _subset(eval_batch, spec.monitor_tasks)
     layer = random_layer(analytic[0], _stream(seed, k, "init"))
     groups = [{"params": [p for n, p in layer.named_parameters() if p.requires_grad and n != "Lambda"], "lr": spec.lr},
@@ -245,7 +245,7 @@ def train_run(spec: Preset, k: int, steps: int, seed: int, eval_batch: TaskBatch
             history.append(_log_row(step, running / count, monitored()))
             running, count = 0.0, 0
     final = [align(layer, a, eval_batch, support, spec.behaviour_tasks) for a in analytic]
-    return RunResult(k=k, target=refs[0], references=refs, trained=layer, analytic=analytic, support=support,
+    return RunResult(k=k, target=refs[0], references=refs, trained=layer, analytic=analytic, supports=support,
                      history=history, final=final, seconds=time.perf_counter() - start)
 
 

@@ -5,7 +5,8 @@
 (:meth:`numeric.alignment.Alignment.as_dict`), the headline figures and verdict, and the normalised trained
 and analytic parameters. Wall-clock times are kept apart under ``timing`` (everything else is a function
 of the seed). ``<out>/metrics.csv``: one row per logged step and run. ``<out>/{loss,alignment,params}_k<k>
-.{pdf,png}``: the figures of :mod:`numeric.train_plots`.
+.{pdf,png}``: the figures of :mod:`numeric.train_plots`. ``<out>/trained_k<k>.pt``: the trained layer's
+state_dict (float32; load it into ``GDSSMLayer(E_x, E_y, k, dtype=torch.float32)`` with ``strict=True``).
 
 :func:`learned_vs_derived` returns the summary and the figure paths of a preset, training it only when
 no matching summary is on disk.
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdssm.atomic import write_text
+import torch
+
+from gdssm.atomic import write_bytes, write_text
 from gdssm.errors import UserError
 from numeric.alignment import normalise, trainable_names
 from numeric.train import Progress, RunResult, TrainResult, preset, train
@@ -75,7 +78,9 @@ def run_summary(run: RunResult) -> dict[str, Any]:
         "analytic_loss_same_tasks": final.analytic_loss, "paired_difference": final.paired_difference,
         "paired_stderr": final.paired_stderr, "sensitivity_cosine": final.behaviour.sensitivity_cosine,
         "sensitivity_l2": final.behaviour.sensitivity_l2, "prediction_l2": final.behaviour.prediction_l2,
-        "parameter_distance": final.distances.relative, "interpolation_loss": final.interpolation_loss,
+        "parameter_distance": final.distances.relative,
+        "parameter_distance_identifiable": final.distances.identifiable,
+        "effective_steps": final.effective_steps, "interpolation_loss": final.interpolation_loss,
         "matches_target": _matches(final.loss, target.loss, final.behaviour.sensitivity_cosine),
     }
     return {
@@ -130,7 +135,13 @@ def write_outputs(result: TrainResult, out_dir: Path) -> LearnedVsDerived:
     zero = zero_loss(result.preset.law, result.preset.f)
     plots = {run.tag: write_plots(run, out_dir, zero) for run in result.runs}
     write_text(out_dir / "metrics.csv", metrics_csv(result))
-    files = {"metrics": "metrics.csv",
+    weights = {}
+    for run in result.runs:
+        buffer = io.BytesIO()
+        torch.save(run.trained.state_dict(), buffer)
+        weights[run.tag] = f"trained_{run.tag}.pt"
+        write_bytes(out_dir / weights[run.tag], buffer.getvalue())
+    files = {"metrics": "metrics.csv", "weights": weights,
              "plots": {tag: {name: {fmt: path.name for fmt, path in paths.items()} for name, paths in figs.items()}
                        for tag, figs in plots.items()}}
     doc = summary(result, files)

@@ -118,7 +118,7 @@ def parameter_figure(run: RunResult) -> Figure:
     names = ["Q", "d", "C", "Lambda"] + (["R"] if run.k > 1 else [])
     fig = Figure(figsize=(2.6 * len(names), 5.2), layout="constrained")
     axes = fig.subplots(2, len(names))
-    support = run.support.numpy()
+    support = run.supports["Lambda"].numpy()
     for col, name in enumerate(names):
         pair = [getattr(layer, name).detach().double().numpy() for layer in (trained, analytic)]
         pair = [p.reshape(3, 1) if name == "d" else p for p in pair]

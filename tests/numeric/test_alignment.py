@@ -11,11 +11,11 @@ from numeric.alignment import (
     compared_names,
     frozen_copy,
     implied_steps,
-    lambda_support,
     normalise,
     query_losses,
     query_sensitivities,
     readout_polynomial,
+    supports,
     trainable_names,
 )
 from numeric.layer import GDSSMLayer
@@ -55,7 +55,7 @@ def edited(layer: GDSSMLayer, **scale: float) -> GDSSMLayer:
 def test_analytic_against_itself_is_a_perfect_match(layer_fn) -> None:
     layer = layer_fn()
     batch = tasks()
-    result = align(layer, layer, batch, lambda_support(layer, batch))
+    result = align(layer, layer, batch, supports(layer, batch))
     assert result.behaviour.sensitivity_cosine == pytest.approx(1.0, abs=1e-12)
     assert result.behaviour.sensitivity_l2 == pytest.approx(0.0, abs=1e-12)
     assert result.behaviour.prediction_l2 == pytest.approx(0.0, abs=1e-12)
@@ -77,7 +77,7 @@ def test_sensitivities_of_gd1_are_the_implicit_weights() -> None:
 def test_effective_step_of_the_construction_is_alpha() -> None:
     layer = one_step_layer()
     batch = tasks()
-    result = align(layer, layer, batch, lambda_support(layer, batch))
+    result = align(layer, layer, batch, supports(layer, batch))
     assert result.effective_steps["alpha"] == [pytest.approx(ALPHA, rel=1e-12)]
 
 
@@ -87,7 +87,7 @@ def test_trilinear_rescaling_is_removed(a: float, b: float) -> None:
     layer = one_step_layer()
     batch = tasks()
     rescaled = edited(layer, Q=a, d=b, C=1 / (a * b))
-    result = align(rescaled, layer, batch, lambda_support(layer, batch))
+    result = align(rescaled, layer, batch, supports(layer, batch))
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
     assert result.behaviour.sensitivity_cosine == pytest.approx(1.0, abs=1e-12)
     assert result.interpolation_loss == pytest.approx(result.analytic_loss, rel=1e-12)
@@ -102,7 +102,7 @@ def test_k_step_rescaling_is_removed() -> None:
     rescaled = edited(layer, Q=a, R=e, beta=1 / (a * e), d=b, C=g, c=1 / (a * b * g))
     with torch.no_grad():
         torch.testing.assert_close(query_losses(rescaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
-    result = align(rescaled, layer, batch, lambda_support(layer, batch))
+    result = align(rescaled, layer, batch, supports(layer, batch))
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
 
 
@@ -121,7 +121,7 @@ def test_split_layout_block_scalings_are_removed() -> None:
     batch = tasks()
     with torch.no_grad():
         torch.testing.assert_close(query_losses(scaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
-    result = align(scaled, layer, batch, lambda_support(layer, batch))
+    result = align(scaled, layer, batch, supports(layer, batch))
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
 
 
@@ -136,7 +136,7 @@ def test_readout_constants_count_only_through_their_polynomial() -> None:
         moved.beta.fill_(b0 / t)
     torch.testing.assert_close(readout_polynomial(moved.c, moved.beta), readout_polynomial(layer.c, layer.beta))
     batch = tasks()
-    result = align(moved, layer, batch, lambda_support(layer, batch))
+    result = align(moved, layer, batch, supports(layer, batch))
     assert result.distances.relative["c"] == pytest.approx(0.0, abs=1e-12)
     assert result.behaviour.prediction_l2 == pytest.approx(0.0, abs=1e-12)
 
@@ -148,7 +148,7 @@ def test_implied_steps_of_per_step_gd() -> None:
     real, imag = implied_steps(readout_polynomial(layer.c.detach(), layer.beta.detach()))
     assert real == pytest.approx(alphas, rel=1e-10) and imag == pytest.approx([0, 0, 0], abs=1e-12)
     batch = tasks()
-    result = align(layer, layer, batch, lambda_support(layer, batch))
+    result = align(layer, layer, batch, supports(layer, batch))
     assert result.effective_steps["alpha"] == pytest.approx(alphas, rel=1e-10)
 
 
@@ -174,7 +174,7 @@ def test_normalisation_keeps_the_function_of_a_random_layer() -> None:
 def test_a_perturbation_that_is_no_invariance_is_detected(edit: dict[str, float], moved: str) -> None:
     layer = one_step_layer()
     batch = tasks()
-    result = align(edited(layer, **edit), layer, batch, lambda_support(layer, batch))
+    result = align(edited(layer, **edit), layer, batch, supports(layer, batch))
     assert result.distances.relative[moved] > 0.04
     assert result.behaviour.prediction_l2 > 1e-3
     assert result.paired_difference != 0.0
@@ -188,21 +188,33 @@ def test_noise_on_q_lowers_the_cosine_and_moves_q() -> None:
     with torch.no_grad():
         noisy.Q.add_(0.3 * torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
     batch = tasks()
-    result = align(noisy, layer, batch, lambda_support(layer, batch))
+    result = align(noisy, layer, batch, supports(layer, batch))
     assert result.behaviour.sensitivity_cosine < 0.99
     assert result.distances.relative["Q"] > 0.1
     assert result.interpolation_loss < result.loss
 
 
-def test_lambda_support_follows_what_the_construction_reads() -> None:
-    vector = one_step_layer()
-    assert bool(lambda_support(vector, tasks()).all())
-    scalar = one_step_layer(m=1)  # y lives in the last slot, only that state row is read
-    support = lambda_support(scalar, tasks(m=1))
-    assert support[-1].all() and not support[:-1].any()
-    split = k_step_layer(2)  # S = E_x G E_x^T + E_y A E_x^T: the y columns stay 0
-    support = lambda_support(split, tasks())
-    assert support[:, :F].all() and not support[:, F:].any()
+def test_supports_follow_what_the_construction_reads() -> None:
+    vector = supports(one_step_layer(), tasks())
+    assert all(bool(mask.all()) for mask in vector.values())
+    scalar = supports(one_step_layer(m=1), tasks(m=1))  # y lives in the last slot, only that state row is read
+    assert scalar["Lambda"][-1].all() and not scalar["Lambda"][:-1].any()
+    assert scalar["C"][0, -1] and not scalar["C"][0, :-1].any()
+    assert scalar["Q"].all() and scalar["d"].all()
+    split = supports(k_step_layer(2), tasks())  # S = E_x G E_x^T + E_y A E_x^T: the y columns stay 0
+    assert split["Lambda"][:, :F].all() and not split["Lambda"][:, F:].any()
+    assert split["R"][:F].all() and not split["R"][F:].any()  # r_j in the y block would meet those zero columns
+
+
+def test_off_support_entries_count_in_the_full_distance_only() -> None:
+    layer = one_step_layer(m=1)
+    batch = tasks(m=1)
+    moved = frozen_copy(layer)
+    with torch.no_grad():
+        moved.C[0, 0] = 0.3  # reads a state row that is 0 at the construction
+    result = align(moved, layer, batch, supports(layer, batch))
+    assert result.distances.relative["C"] > 0.1
+    assert result.distances.identifiable["C"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_mismatched_layers_are_refused() -> None:
