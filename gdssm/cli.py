@@ -109,7 +109,9 @@ def build_parser() -> Parser:
     report.add_argument("--out", default="out/report.pdf")
     report.add_argument("--tex-only", action="store_true")
     _add_dims(report, defaults=(2, 1, 3))
-    report.add_argument("--max-steps", type=_steps, default=10)
+    report.add_argument("--max-steps", type=_steps, default=10, help="largest k of the loss-vs-k figure")
+    report.add_argument("--train-dir", default="out/train",
+                        help="finished 'gdssm train' runs shown in 'Learned vs derived' (<dir>/<preset>/summary.json)")
 
     export = sub.add_parser("export", help="export analytic weights (safetensors, pt, reference)")
     export.add_argument("--construction", default="one-step", help="one-step or k-step")

@@ -40,7 +40,8 @@ def report_versions() -> dict[str, str]:
 
 def command_line(args: argparse.Namespace) -> str:
     """The command as it would be typed to reproduce this report (canonical order, every option explicit)."""
-    text = f"gdssm report --out {args.out} --f {args.f} --m {args.m} --n {args.N} --max-steps {args.max_steps}"
+    text = (f"gdssm report --out {args.out} --f {args.f} --m {args.m} --n {args.N} --max-steps {args.max_steps} "
+            f"--train-dir {args.train_dir}")
     return text + (" --tex-only" if args.tex_only else "")
 
 
@@ -59,7 +60,8 @@ def report(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out!r} is a directory; name the PDF file")
     cert_path = out.parent / "certificates.json"
     jobs = plan(None, None)
-    settings = ReportSettings(args.f, args.m, args.N, args.max_steps, command_line(args))
+    settings = ReportSettings(args.f, args.m, args.N, args.max_steps, command_line(args),
+                              train_dir=Path(args.train_dir))
     with _progress() as bar:
         reused = fresh_outcomes(_previous_certificates(cert_path), jobs)
         outcomes = run_jobs(jobs, bar, reused)

@@ -6,7 +6,8 @@ everything else is derived or measured here, at the report's dimensions (f, m, N
 * parameters -- the k-step construction (k = :data:`SHOWN_STEPS`, symbolic eta) as derived by ``symbolic``;
 * step size -- alpha*, eta* and the expected loss for x ~ U(-1/2, 1/2) at (f, N), exact;
 * evidence -- :mod:`reports.evidence` (exact check at the dims, property runs, loss vs k, error vs N,
-  mutants) and :mod:`reports.two_step_audit`.
+  mutants) and :mod:`reports.two_step_audit`;
+* learned vs derived -- finished ``gdssm train`` runs found under ``train_dir`` (:mod:`reports.learned`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy as sp
 
 from proofs.verify import Outcome, certificates
 from reports import evidence
 from reports.from_registry import claim_views, route_views
+from reports.learned import learned_views
 from reports.model import ParameterView, ReportInput, step_size_view
 from reports.tex import tex_math
 from reports.two_step_audit import two_step_audit
@@ -50,6 +53,8 @@ class ReportSettings:
     max_steps: int
     command: str
     seed: int = 0
+    train_dir: Path | None = None
+    """Where finished ``gdssm train`` runs are looked for (``<dir>/<preset>/summary.json``); None: nowhere."""
 
 
 def certificate_hash(outcome: Outcome) -> str:
@@ -112,6 +117,7 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
         two_step_audit=audit,
         conventions={**CONVENTIONS, **{f"ref.{key}": value for key, value in REFERENCE_CONVENTIONS.items()}},
         certificate_hashes={f"{o.claim}/{o.route}": certificate_hash(o) for o in done},
+        learned=learned_views(s.train_dir) if s.train_dir is not None else (),
     )
 
 

@@ -49,7 +49,30 @@ class BuildResult:
 
 def _figure_files(report: ReportInput, prefix: str) -> dict[str, str]:
     series = {"loss_vs_k": report.loss_vs_k, "error_vs_N": report.error_vs_N}
-    return {key: figure_name(prefix, key) for key, data in series.items() if data}
+    files = {key: figure_name(prefix, key) for key, data in series.items() if data}
+    files.update({source: learned_figure_name(prefix, view.preset, source) for view in report.learned
+                  for _, source in view.figures})
+    return files
+
+
+def learned_figure_name(prefix: str, preset: str, source: str) -> str:
+    """The TeX-safe name of a training figure copied next to the report."""
+    return f"{prefix}-train-{file_prefix(Path(preset))}-{file_prefix(Path(source))}.pdf"
+
+
+def _copy_learned_figures(report: ReportInput, directory: Path, prefix: str) -> tuple[Path, ...]:
+    """Copy every training figure next to the report (atomically); a missing one is a user error."""
+    copied = []
+    for view in report.learned:
+        for _, source in view.figures:
+            try:
+                data = Path(source).read_bytes()
+            except OSError as err:
+                raise UserError(f"training figure {source} cannot be read: {err}") from None
+            target = directory / learned_figure_name(prefix, view.preset, source)
+            write_bytes(target, data)
+            copied.append(target)
+    return tuple(copied)
 
 
 def render_tex(report: ReportInput, *, figure_prefix: str = "report") -> str:
@@ -78,7 +101,7 @@ def write_report(report: ReportInput, out_pdf: str | os.PathLike[str], tex_only:
     tex_path = out.with_suffix(".tex")
     write_text(tex_path, tex)
     figures = write_figures(out.parent, prefix, report.loss_vs_k, report.error_vs_N)
-    fig_paths = tuple(figures.values())
+    fig_paths = tuple(figures.values()) + _copy_learned_figures(report, out.parent, prefix)
     if tex_only:
         return BuildResult(tex_path, None, fig_paths, f"wrote {tex_path} (PDF not requested)")
     missing = [tool for tool in TEX_TOOLS if shutil.which(tool) is None]

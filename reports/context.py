@@ -110,6 +110,7 @@ def template_context(report: ReportInput, figures: Mapping[str, str]) -> dict[st
         "two_step_audit": report.two_step_audit,
         "conventions": report.conventions,
         "certificate_hashes": report.certificate_hashes,
+        "learned": report.learned,
         "date": report_date(report),
         "graph": layout(report.claims),
         "claim_no": {c.id: i for i, c in enumerate(report.claims, start=1)},

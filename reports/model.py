@@ -162,6 +162,20 @@ class NumericTable:
 
 
 @dataclass(frozen=True)
+class LearnedView:
+    """A training run from random initialisation set against the construction (``gdssm train``).
+
+    ``figures`` are (caption, source PDF) pairs; the build copies each next to the report.
+    """
+
+    preset: str
+    setting: str
+    verdict: str
+    table: NumericTable
+    figures: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ParameterView:
     """A derived layer parameter: its role, (possibly truncated) matrix and shape.
 
@@ -220,6 +234,7 @@ class ReportInput:
     two_step_audit: dict[str, str] = field(default_factory=dict)
     conventions: dict[str, str] = field(default_factory=dict)
     certificate_hashes: dict[str, str] = field(default_factory=dict)
+    learned: tuple[LearnedView, ...] = ()
     source_date: str | None = None
 
     def __post_init__(self) -> None:

@@ -17,7 +17,6 @@ from proofs.claims import CLAIMS
 from proofs.verify import Outcome
 from tests.reports.pdf import HAVE_TEX, assert_graph_page_drawn, needs_tex, pdftext
 
-
 SPECIAL_NAME = "run_1%&#2.pdf"
 
 

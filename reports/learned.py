@@ -1,0 +1,62 @@
+"""The "Learned vs derived" section: finished ``gdssm train`` runs found on disk, as report views.
+
+The report never trains (that takes minutes); it reads ``<train dir>/<preset>/summary.json`` written by
+:func:`numeric.train_artifacts.write_outputs` for every preset that has one, and shows each run's headline
+figures, its verdict and its figures (PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from numeric.train import PRESETS
+from numeric.train_artifacts import load_outputs
+from reports.model import LearnedView, NumericTable
+
+HEADER = ("run", "loss", "GD target", "gap", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
+          "50/50 loss")
+FIGURE_CAPTIONS = {
+    "loss": "Training loss against the GD target loss",
+    "alignment": "Behavioural and parameter alignment with the analytic layer over training",
+    "params": "Trained (scale-normalised) and analytic parameters",
+}
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) else str(value)
+
+
+def _distance(value: Any) -> str:
+    """A distance figure: a number, or ``name value`` pairs for a per-parameter mapping."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{name} {_number(v)}" for name, v in value.items())
+    return _number(value)
+
+
+def run_row(run: Mapping[str, Any]) -> tuple[str, ...]:
+    """One table row from a run of ``summary.json``."""
+    h = run["headline"]
+    return (f"k = {run['k']}", _number(h["loss"]), _number(h["target_loss"]), f"{h['loss_gap_rel']:+.2%}",
+            _number(h["sensitivity_cosine"]), _number(h["sensitivity_l2"]), _number(h["prediction_l2"]),
+            _distance(h["parameter_distance"]), _number(h["interpolation_loss"]))
+
+
+def learned_view(directory: Path) -> LearnedView:
+    """The view of the finished training run in ``directory``."""
+    found = load_outputs(directory)
+    doc = found.summary
+    runs = doc["runs"]
+    setting = (f"{doc['steps']} Adam steps, seed {doc['seed']}; trained: "
+               + "; ".join(f"k = {r['k']}: {', '.join(r['trained_parameters'])} (frozen {r['frozen']})"
+                           for r in runs) + f". Conventions: {doc['conventions']}.")
+    figures = tuple((f"{FIGURE_CAPTIONS.get(name, name)} ({doc['preset']}, {tag}).", str(paths["pdf"]))
+                    for tag, figs in found.plots.items() for name, paths in figs.items() if "pdf" in paths)
+    table = NumericTable(f"gdssm train --preset {doc['preset']}", HEADER, tuple(run_row(r) for r in runs))
+    return LearnedView(doc["preset"], setting, " ".join(r["verdict"] for r in runs), table, figures)
+
+
+def learned_views(train_dir: Path) -> tuple[LearnedView, ...]:
+    """Views of every preset with a finished run under ``train_dir`` (in the order of the presets)."""
+    return tuple(learned_view(train_dir / name) for name in PRESETS if (train_dir / name / "summary.json").exists())
