@@ -32,7 +32,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not HAVE_TEX:
         pytest.skip("latexmk, pdflatex or poppler-utils not on PATH")
     out = tmp_path_factory.mktemp("report") / SPECIAL_NAME
-    proc = gdssm("report", "--out", str(out))
+    proc = gdssm("report", "--out", str(out), "--train-dir", str(out.parent / "no-training"))
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stdout
     return out
@@ -76,11 +76,12 @@ def test_without_tex_the_tex_is_written_reproducibly_and_exit_0(tmp_path: Path) 
     """PATH without TeX: exit 0, one line says what to install, and a second run gives the same bytes."""
     env = {**os.environ, "PATH": str(tmp_path / "empty")}
     out = tmp_path / "r" / "report.pdf"
-    first = gdssm("report", "--out", str(out), "--max-steps", "3", env=env)
+    args = ("report", "--out", str(out), "--max-steps", "3", "--train-dir", str(tmp_path / "no-training"))
+    first = gdssm(*args, env=env)
     assert first.returncode == 0, first.stderr
     assert "apt-get install texlive" in first.stdout and not out.exists()
     tex = out.with_suffix(".tex").read_bytes()
-    second = gdssm("report", "--out", str(out), "--max-steps", "3", env=env)
+    second = gdssm(*args, env=env)
     assert second.returncode == 0, second.stderr
     assert f"{len(verify.plan(None, None))} of {len(verify.plan(None, None))} route checks reused" in second.stdout
     assert out.with_suffix(".tex").read_bytes() == tex
@@ -114,7 +115,8 @@ def test_a_failing_claim_refuses_the_report(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setitem(verify.RUNNERS, "exact", refuting)
     out = tmp_path / "report.pdf"
-    assert cli.main(["report", "--out", str(out), "--max-steps", "1", "--tex-only"]) == 1
+    assert cli.main(["report", "--out", str(out), "--max-steps", "1", "--tex-only", "--train-dir",
+                     str(tmp_path / "no-training")]) == 1
     err = capsys.readouterr().err
     assert "report refused" in err and "ssm.k_step" in err and "exact" in err
     assert not out.exists() and not out.with_suffix(".tex").exists()
