@@ -39,6 +39,8 @@ def test_paper_e1_json_files_and_determinism(tmp_path: Path, capsys: pytest.Capt
     # the same seed again (here in-process): the same summary, wall-clock times aside
     assert cli.main(["train", "--preset", "paper-e1", *QUICK, "--json", "--out", str(tmp_path / "b")]) == 0
     assert summary_without_timing(json.loads(capsys.readouterr().out)) == summary_without_timing(doc)
+    for name in ("loss_k1.pdf", "loss_k1.png", "params_k1.pdf", "params_k1.png", "metrics.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("preset, ks", [("scalar", [1]), ("k-step", [2, 3])])

@@ -81,8 +81,9 @@ def test_random_init_trains_only_the_papers_set(name: str) -> None:
             assert layer.c.tolist() == [1.0]
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
-def test_short_run_of_each_preset(name: str) -> None:
+@pytest.mark.parametrize("name", ["paper-e1", "k-step"])
+def test_short_runs(name: str) -> None:
+    """Every preset also runs end to end through the command line (tests/test_train_cli.py)."""
     result = train(small(name), steps=12, seed=0)
     assert [run.k for run in result.runs] == list(PRESETS[name].ks)
     for run in result.runs:
@@ -127,9 +128,8 @@ def test_outputs_written_and_reloaded(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [float(r["train_loss"]) for r in rows] == [row["train_loss"] for row in result.runs[0].history]
     loaded = load_outputs(tmp_path)
     assert loaded.summary == doc and loaded.plots == written.plots
-    write_outputs(result, tmp_path / "again")  # no time stamps: the same run gives the same bytes
-    for name in ("loss_k1.pdf", "loss_k1.png", "params_k1.pdf", "params_k1.png", "metrics.csv"):
-        assert (tmp_path / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+    state = torch.load(tmp_path / "trained_k1.pt")
+    assert torch.equal(state["Q"], result.runs[0].trained.Q.detach())
 
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("a matching summary must be reused, not retrained")
