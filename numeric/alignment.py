@@ -36,9 +36,10 @@ yhat = C S(Q, Lambda) sum_j c_j r_j, r_0 = U d, r_{j+1} = r_j - beta_j R S r_j k
 
 Signs are scalings by -1. The embeddings are fixed buffers, so no change of basis of the state
 (permutation, rotation) is a symmetry, and Lambda enters unscaled. :func:`normalise` picks the
-representative of a trained layer's orbit closest in form to the analytic layer: each block of Q of 2.
-whose analytic norm is nonzero (both, or else none of them) gets the analytic norm, then Q, d (and for
-k >= 2 R, C) get the analytic norm and the sign that agrees best with the analytic value,
+representative of a trained layer's orbit closest in form to the analytic layer: the two row blocks of Q
+(and the two column blocks) of 2. get their analytic norms when both analytic norms are nonzero (a zero block
+leaves nothing to match), then Q, d (and for k >= 2 R, C) get the analytic norm and the sign that agrees
+best with the analytic value,
 
     s_P = sign(<P, P*>) ||P|| / ||P*||,   P' = P / s_P,
 
