@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: derive, verify, check, and render the default report (out/report.pdf, or out/report.tex without TeX).
+# The main job: derive, verify, check, export, train paper-e1, and render the default report (out/report.pdf,
+# or out/report.tex without TeX); the report's 'Learned vs derived' section shows the training run.
 set -euo pipefail
 G=.venv/bin/gdssm
 mkdir -p out
@@ -14,5 +15,7 @@ $G check --examples 100 --seed 0
 echo "== export: k-step weights (f=4, m=1, N=16, k=3, eta=1/2) -> out/k-step.safetensors, checked against GD"
 $G export --construction k-step --f 4 --m 1 --n 16 --steps 3 --eta 1/2 --format safetensors -o out/k-step.safetensors
 $G check --weights out/k-step.safetensors --examples 20
+echo "== train: the paper's E1 from random init (f = m = N = 10) -> out/train/paper-e1 (about 75 s)"
+$G train --preset paper-e1
 echo "== report: reuses the fresh certificates of verify -> out/report.pdf"
 $G report --out out/report.pdf
