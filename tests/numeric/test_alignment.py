@@ -97,12 +97,16 @@ def test_trilinear_rescaling_is_removed(a: float, b: float) -> None:
 def test_k_step_rescaling_is_removed() -> None:
     """Q -> aQ, R -> eR, beta -> beta/(ae), d -> bd, C -> gC, c -> c/(abg) is a symmetry; normalised away."""
     layer = k_step_layer(3)
-    batch = tasks()
     a, e, b, g = -2.0, 0.5, 3.0, -0.25
-    rescaled = edited(layer, Q=a, R=e, beta=1 / (a * e), d=b, C=g, c=1 / (a * b * g))
+    assert_symmetry_removed(edited(layer, Q=a, R=e, beta=1 / (a * e), d=b, C=g, c=1 / (a * b * g)), layer)
+
+
+def assert_symmetry_removed(changed: GDSSMLayer, layer: GDSSMLayer) -> None:
+    """``changed`` computes the same function as ``layer`` and every normalised distance to it is 0."""
+    batch = tasks()
     with torch.no_grad():
-        torch.testing.assert_close(query_losses(rescaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
-    result = align(rescaled, layer, batch, supports(layer, batch))
+        torch.testing.assert_close(query_losses(changed, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
+    result = align(changed, layer, batch, supports(layer, batch))
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
 
 
@@ -118,11 +122,7 @@ def test_split_layout_block_scalings_are_removed() -> None:
         for P in (scaled.C, scaled.R):
             P[:, x] /= u
             P[:, y] /= v
-    batch = tasks()
-    with torch.no_grad():
-        torch.testing.assert_close(query_losses(scaled, batch), query_losses(layer, batch), rtol=1e-10, atol=0)
-    result = align(scaled, layer, batch, supports(layer, batch))
-    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.distances.relative.values())
+    assert_symmetry_removed(scaled, layer)
 
 
 def test_readout_constants_count_only_through_their_polynomial() -> None:
