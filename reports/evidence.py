@@ -150,11 +150,16 @@ def mutant_view(mutant: Mutant, bases: Sequence[Construction]) -> MutantView:
     if base is None:
         return MutantView(mutant.name, mutant.description, {})
     wrong = mutant.apply(base)
-    return MutantView(mutant.name, f"{mutant.description} ({base.name}, k = {base.steps})",
+    where = f"{base.name}, k = {base.steps}, f = {base.layout.f}, m = {base.layout.m}, N = {base.N}"
+    return MutantView(mutant.name, f"{mutant.description} ({where})",
                       {route: rejects(wrong) for route, rejects in ROUTE_REJECTS.items()})
 
 
+MUTANT_DIMS = (3, 2, 4)
+"""Largest (f, m, N) the mutants are run at: a mutant needs one disagreement, and Z3's time grows fast."""
+
+
 def mutant_views(f: int, m: int, N: int) -> tuple[MutantView, ...]:
-    """Every mutant of the catalogue at the report's dimensions."""
-    bases = mutant_bases(f, m, N)
+    """Every mutant of the catalogue at the report's dimensions, capped at :data:`MUTANT_DIMS`."""
+    bases = mutant_bases(*(min(d, cap) for d, cap in zip((f, m, N), MUTANT_DIMS, strict=True)))
     return tuple(mutant_view(mu, bases) for mu in MUTANTS)
