@@ -9,5 +9,8 @@
 * :mod:`numeric.crosscheck` -- torch against the symbolic definitions on exact data;
 * :mod:`numeric.optimal_steps` -- optimal k-step step sizes by Monte Carlo;
 * :mod:`numeric.weights` -- weights files (safetensors, pt state_dict) with provenance metadata, and their import;
-* :mod:`numeric.reference_export` -- the parameters in the authors' conventions (``w_q``, ``Lambda_bar``, ``C``, ``D``).
+* :mod:`numeric.reference_export` -- the parameters in the authors' conventions (``w_q``, ``Lambda_bar``, ``C``, ``D``);
+* :mod:`numeric.train`, :mod:`numeric.train_targets`, :mod:`numeric.alignment`, :mod:`numeric.train_plots`,
+  :mod:`numeric.train_artifacts` -- training from random initialisation and its comparison with the construction;
+* :mod:`numeric.threads` -- torch's thread count for a block of small-tensor work.
 """

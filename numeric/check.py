@@ -30,6 +30,7 @@ from numeric import strategies
 from numeric.layer import GDSSMLayer
 from numeric.oracle import gd_predictions
 from numeric.samplers import TaskLaw, sample_tasks
+from numeric.threads import torch_threads
 from symbolic.constructions import Construction
 
 TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
@@ -140,7 +141,8 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
             progress(min(report.examples, examples), examples)
 
     try:
-        prop()
+        with torch_threads(1):
+            prop()
     except _Mismatch as failure:
         raise VerificationFailure(str(failure), failure.counterexample) from None
     report.seconds = time.perf_counter() - start

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -39,6 +38,7 @@ from gdssm.errors import UserError
 from numeric.alignment import Alignment, align, query_losses, supports, trainable_names
 from numeric.layer import GDSSMLayer
 from numeric.samplers import TaskBatch, TaskLaw, sample_tasks
+from numeric.threads import torch_threads
 from numeric.train_targets import GDTarget, constant_step_target, one_step_target, per_step_target
 
 Progress = Callable[[str, int, int, float], None]
@@ -172,16 +172,6 @@ def references(spec: Preset, k: int) -> list[GDTarget]:
     return [constant_step_target(spec.law, spec.f, spec.N, k), per_step_target(spec.law, spec.f, spec.N, k)]
 
 
-@contextmanager
-def _threads(n: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _batches(spec: Preset, gen: torch.Generator, steps: int) -> Iterator[TaskBatch]:
     """``steps`` training batches, drawn SAMPLE_CHUNK batches at a time from ``gen``."""
     done = 0
@@ -264,7 +254,7 @@ def train(name: str | Preset, steps: int | None = None, seed: int = 0, progress:
                        monitor_behaviour_tasks=min(spec.monitor_behaviour_tasks, eval_tasks))
     n_steps = spec.steps if steps is None else steps
     start = time.perf_counter()
-    with _threads(1):
+    with torch_threads(1):
         eval_batch = sample_tasks(spec.law, spec.eval_tasks, spec.N, spec.f, spec.m, seed=spec.eval_seed)
         runs = [train_run(spec, k, n_steps, seed, eval_batch, progress) for k in spec.ks]
     return TrainResult(preset=spec, seed=seed, steps=n_steps, runs=runs, seconds=time.perf_counter() - start)
