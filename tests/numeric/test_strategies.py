@@ -39,3 +39,11 @@ def test_dims_steps_and_discounts_respect_bounds(dims: tuple[int, int, int], k: 
 def test_step_sizes_stay_inside_the_bound(f: int, law: TaskLaw, data: st.DataObject) -> None:
     eta = data.draw(gst.step_sizes(f, law))
     assert 0 < float(eta) <= gst.eta_bound(f, law)
+
+
+def test_the_law_table_covers_every_setting_and_starts_simplest() -> None:
+    """One draw picks a law from the table: it holds every combination once, the simplest (the shrink target) first."""
+    laws = gst.REGRESSION_LAWS
+    assert len(set(laws)) == len(laws) == 2**6
+    assert laws[0] == TaskLaw()
+    assert {law.inputs for law in laws} == {"uniform", "gaussian"} and {law.noise for law in laws} == {0.0, 0.1}
