@@ -1,6 +1,7 @@
 """Atomic output: a file is written under a temporary name in its directory, then renamed.
 
-A reader never sees a half-written file: either the old file (or none) or the complete new one.
+A reader never sees a half-written file: either the old file (or none) or the complete new one. A folder
+that cannot be created or written is a :class:`~gdssm.errors.UserError` (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from gdssm.errors import UserError
 
 
 def _umask() -> int:
@@ -26,8 +29,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     The file gets the mode a plain ``open`` would give it (0o666 minus the umask), not ``mkstemp``'s 0o600.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise UserError(f"cannot write {target}: {err.strerror or err}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -58,6 +58,10 @@ def report(args: argparse.Namespace) -> int:
         raise UserError(f"--out must name a .pdf file, got {args.out!r}")
     if out.exists() and out.is_dir():
         raise UserError(f"--out {args.out!r} is a directory; name the PDF file")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the output folder {out.parent}: {err.strerror or err}") from None
     cert_path = out.parent / "certificates.json"
     jobs = plan(None, None)
     settings = ReportSettings(args.f, args.m, args.N, args.max_steps, command_line(args),

@@ -46,7 +46,8 @@ def test_every_subcommand_has_usage(command: str, capsys: pytest.CaptureFixture[
     ["derive", "--eta", "-1"], ["derive", "--eta", "0"], ["derive", "--construction", "nope"],
     ["derive", "--layout", "reference", "--f", "3", "--m", "2"], ["derive", "--layout", "diagonal"],
     ["derive", "--construction", "k-step", "--layout", "reference", "--f", "2", "--m", "2"],
-    ["derive", "--optimal-eta", "--law", "cauchy"],
+    ["derive", "--optimal-eta", "--law", "cauchy"], ["derive", "-o", "/proc/gdssm-nowhere/x.json"],
+    ["report", "--out", "/proc/gdssm-nowhere/r.pdf"],
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str]) -> None:
     proc = run(*args)
