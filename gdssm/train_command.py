@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from gdssm.commands import _progress, _table
-from gdssm.errors import EXIT_OK
+from gdssm.errors import EXIT_OK, UserError
 
 
 def train(args: argparse.Namespace) -> int:
@@ -24,6 +24,10 @@ def train(args: argparse.Namespace) -> int:
 
     spec = preset(args.preset)
     out = default_out(spec.name) if args.out is None else Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the output folder {out}: {err.strerror or err}") from None
     with _progress() as bar:
         tasks: dict[str, int] = {}
 
