@@ -21,11 +21,11 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks import Row, best_time
-from numeric.check import run_check
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from numeric.samplers import TaskLaw, sample_tasks
-from symbolic.constructions import Construction, k_step
+from gdssm.numeric.check import run_check
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw, sample_tasks
+from gdssm.symbolic.constructions import Construction, k_step
 
 F, M = 64, 1
 SAMPLED_PREFIXES = 8

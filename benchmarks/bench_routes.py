@@ -10,10 +10,10 @@ from __future__ import annotations
 import sympy as sp
 
 from benchmarks import Row
-from proofs.rings import ProgramPair, Ring, construction_pair
-from proofs.route_exact import ExactResult, check_exact, run_capped
-from proofs.route_z3 import check_z3
-from symbolic.constructions import k_step
+from gdssm.proofs.rings import ProgramPair, Ring, construction_pair
+from gdssm.proofs.route_exact import ExactResult, check_exact, run_capped
+from gdssm.proofs.route_z3 import check_z3
+from gdssm.symbolic.constructions import k_step
 
 MEMORY = 8 << 30
 SCAN_LIMIT = 10.0

@@ -9,8 +9,8 @@ from functools import partial
 import sympy as sp
 
 from benchmarks import Row, best_time
-from symbolic.constructions import k_step
-from symbolic.task import Context
+from gdssm.symbolic.constructions import k_step
+from gdssm.symbolic.task import Context
 
 
 def _to_fraction(value: sp.Expr) -> Fraction:

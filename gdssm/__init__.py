@@ -8,7 +8,7 @@ The distribution holds five packages:
 * :mod:`reports`  -- Jinja2 LaTeX report;
 * :mod:`gdssm`    -- this package: version, error conventions, atomic output, and the command line on top.
 
-``gdssm.errors`` and ``gdssm.atomic`` import nothing of the project, so every package may use them.
+``gdssm.core.errors`` and ``gdssm.core.atomic`` import nothing of the project, so every package may use them.
 """
 
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """``python -m gdssm`` runs the command line."""
 
-from gdssm.cli import main
+from gdssm.cli.dispatch import main
 
 raise SystemExit(main())

@@ -69,9 +69,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gdssm.errors import UserError
-from numeric.layer import GDSSMLayer
-from numeric.samplers import TaskBatch
+from gdssm.core.errors import BadInput
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.samplers import TaskBatch
 
 EPS = 1e-8
 """Floor of the norms in the sensitivity cosine (von Oswald et al.)."""
@@ -143,10 +143,10 @@ def behaviour(trained: GDSSMLayer, analytic: GDSSMLayer, batch: TaskBatch) -> Be
 def _check_pair(trained: GDSSMLayer, analytic: GDSSMLayer) -> None:
     shapes = {name: tuple(p.shape) for name, p in analytic.named_parameters()}
     if {name: tuple(p.shape) for name, p in trained.named_parameters()} != shapes:
-        raise UserError("trained and analytic layers must have the same dimensions and number of readout terms")
+        raise BadInput("trained and analytic layers must have the same dimensions and number of readout terms")
     if not (torch.equal(trained.E_x.cpu().double(), analytic.E_x.cpu().double())
             and torch.equal(trained.E_y.cpu().double(), analytic.E_y.cpu().double())):
-        raise UserError("trained and analytic layers must share the embeddings E_x, E_y (the same layout)")
+        raise BadInput("trained and analytic layers must share the embeddings E_x, E_y (the same layout)")
 
 
 def _scale(param: Tensor, reference: Tensor) -> Tensor:
@@ -234,7 +234,7 @@ def normalise(trained: GDSSMLayer, analytic: GDSSMLayer) -> GDSSMLayer:
         out.beta.mul_(s["Q"] * s["R"])
         out.c.mul_(s["Q"] * s["d"] * s["C"])
         if bool((ref.beta == 0).any()):
-            raise UserError("the analytic readout needs nonzero beta_j to serve as a basis")
+            raise BadInput("the analytic readout needs nonzero beta_j to serve as a basis")
         p = readout_polynomial(out.c, out.beta)
         out.c.copy_(torch.linalg.solve(_readout_basis(ref.beta, out.k), p))
         out.beta.copy_(ref.beta)

@@ -9,7 +9,7 @@ the very same numbers and the errors measure arithmetic alone.
 
 Error measure, per example: relative error = max |layer - oracle| / max(max |oracle|, TINY), both maxima
 over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure
-is shrunk by Hypothesis (unless ``shrink=False``) and raised as :class:`gdssm.errors.VerificationFailure`
+is shrunk by Hypothesis (unless ``shrink=False``) and raised as :class:`gdssm.core.errors.Refuted`
 carrying the counterexample: dims, construction, GD constants, law, seed, errors, both predictions.
 """
 
@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from gdssm.errors import UserError, VerificationFailure
-from numeric import strategies
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from numeric.samplers import TaskLaw, sample_tasks
-from numeric.threads import torch_threads
-from symbolic.constructions import Construction
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.numeric import strategies
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw, sample_tasks
+from gdssm.numeric.threads import torch_threads
+from gdssm.symbolic.constructions import Construction
 
 TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
 """Largest relative error (module docstring) accepted per dtype."""
@@ -110,23 +110,23 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
               names: tuple[str, ...] = ("one-step", "k-step"), shrink: bool = True) -> CheckReport:
     """Check ``examples`` drawn examples (of ``construction`` only, if given) with Hypothesis seeded by ``seed``.
 
-    Raises :class:`VerificationFailure` with the counterexample (shrunk by Hypothesis unless ``shrink`` is
+    Raises :class:`Refuted` with the counterexample (shrunk by Hypothesis unless ``shrink`` is
     False) when some example exceeds its tolerance; ``progress(done, examples)`` is called after every example.
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
-        raise UserError(f"number of examples must be an integer >= 1, got {examples!r}")
+        raise BadInput(f"number of examples must be an integer >= 1, got {examples!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise UserError(f"seed must be an integer, got {seed!r}")
+        raise BadInput(f"seed must be an integer, got {seed!r}")
     unknown = [d for d in dtypes if d not in TOLERANCES]
     if unknown or not dtypes:
-        raise UserError(f"dtypes must be float64 and/or float32, got {list(dtypes)}")
+        raise BadInput(f"dtypes must be float64 and/or float32, got {list(dtypes)}")
     report = CheckReport(examples=0, seed=seed, tolerances={_name(d): TOLERANCES[d] for d in dtypes},
                          stats={_name(d): DtypeStats() for d in dtypes})
     strategy = cases(construction, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k, names=names)
     layers = _LayerCache()
     if construction is not None:
         for dtype in dtypes:
-            layers.get(construction, dtype)  # lower once, up front: a symbolic eta is a UserError, not a failure
+            layers.get(construction, dtype)  # lower once, up front: a symbolic eta is a BadInput, not a failure
     start = time.perf_counter()
     phases = tuple(Phase) if shrink else (Phase.generate,)
 
@@ -144,7 +144,7 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
         with torch_threads(1):
             prop()
     except _Mismatch as failure:
-        raise VerificationFailure(str(failure), failure.counterexample) from None
+        raise Refuted(str(failure), failure.counterexample) from None
     report.seconds = time.perf_counter() - start
     return report
 

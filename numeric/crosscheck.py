@@ -22,13 +22,13 @@ from typing import Any
 import sympy as sp
 import torch
 
-from gdssm.errors import VerificationFailure
-from numeric.check import TINY
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from symbolic.constructions import Construction
-from symbolic.dense import Mat, column
-from symbolic.task import Context
+from gdssm.core.errors import Refuted
+from gdssm.numeric.check import TINY
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.dense import Mat, column
+from gdssm.symbolic.task import Context
 
 DATA_DENOMINATOR = 64
 
@@ -45,7 +45,7 @@ class CrosscheckReport:
 
 
 def crosscheck(construction: Construction, seed: int = 0, tasks: int = 2, tolerance: float = 1e-12) -> CrosscheckReport:
-    """Compare torch and SymPy on ``tasks`` random exact contexts; raise VerificationFailure past ``tolerance``."""
+    """Compare torch and SymPy on ``tasks`` random exact contexts; raise Refuted past ``tolerance``."""
     c = construction
     layer = GDSSMLayer.from_construction(c, dtype=torch.float64)
     rng = random.Random(seed)
@@ -61,7 +61,7 @@ def crosscheck(construction: Construction, seed: int = 0, tasks: int = 2, tolera
     for side, rel in (("torch layer vs symbolic layer", report.layer_rel),
                       ("torch GD oracle vs symbolic GD", report.oracle_rel)):
         if not rel <= tolerance:
-            raise VerificationFailure(
+            raise Refuted(
                 f"{side} differ for construction {c.name!r}: relative error {rel:.3g} > {tolerance:.0e}",
                 {"construction": c.name, "dims": {"f": c.layout.f, "m": c.layout.m, "N": c.N, "k": c.steps},
                  "seed": seed, "relative_error": rel, "tolerance": tolerance})

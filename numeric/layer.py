@@ -49,9 +49,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from gdssm.errors import UserError, require_steps
-from numeric.lowering import lower_construction
-from symbolic.constructions import Construction
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_steps
+from gdssm.numeric.lowering import lower_construction
+from gdssm.symbolic.constructions import Construction
 
 PATHS = ("auto", "cumsum", "chunked", "sequential")
 LIVE_COPIES = 4
@@ -97,7 +98,7 @@ class GDSSMLayer(nn.Module):
         super().__init__()
         require_steps(k)
         if E_x.dim() != 2 or E_y.dim() != 2 or E_x.shape[0] != E_y.shape[0]:
-            raise UserError(f"embeddings must be E_x (H, f) and E_y (H, m) with the same H, "
+            raise BadInput(f"embeddings must be E_x (H, f) and E_y (H, m) with the same H, "
                             f"got {tuple(E_x.shape)} and {tuple(E_y.shape)}")
         H, m = E_y.shape
         self.register_buffer("E_x", E_x.detach().to(dtype=dtype, device=device).clone())
@@ -130,7 +131,7 @@ class GDSSMLayer(nn.Module):
     def from_file(cls, path: str) -> GDSSMLayer:
         """The layer of a weights file written by ``gdssm export`` (any format), its metadata validated and its
         values verified against the re-derived construction (:func:`numeric.weights.load_layer`)."""
-        from numeric.weights import load_layer
+        from gdssm.numeric.weights import load_layer
 
         return load_layer(path)
 
@@ -186,19 +187,19 @@ class GDSSMLayer(nn.Module):
     def plan(self, batch: int, N: int, path: str = "auto", block: int | None = None) -> Plan:
         """The scan and block length a forward pass on ``batch`` sequences of N windows uses (module doc)."""
         if path not in PATHS:
-            raise UserError(f"unknown forward path {path!r}; choose one of {', '.join(PATHS)}")
+            raise BadInput(f"unknown forward path {path!r}; choose one of {', '.join(PATHS)}")
         if block is not None and (isinstance(block, bool) or not isinstance(block, int) or block < 1):
-            raise UserError(f"block length must be an integer >= 1, got {block!r}")
+            raise BadInput(f"block length must be an integer >= 1, got {block!r}")
         uniform = bool(torch.all(self.Lambda == self.Lambda[0, 0]))
         ones = uniform and bool(self.Lambda[0, 0] == 1)
         frozen = not (torch.is_grad_enabled() and self.Lambda.requires_grad)
         if path in ("cumsum", "chunked") and not frozen:
-            raise UserError(f"path {path!r} holds the structure of Lambda fixed and gives it no gradient; run under "
+            raise BadInput(f"path {path!r} holds the structure of Lambda fixed and gives it no gradient; run under "
                             "torch.no_grad(), call Lambda.requires_grad_(False), or use path 'sequential'")
         if path == "cumsum" and not ones:
-            raise UserError("path 'cumsum' needs Lambda = 1 everywhere; use 'chunked' or 'sequential'")
+            raise BadInput("path 'cumsum' needs Lambda = 1 everywhere; use 'chunked' or 'sequential'")
         if path == "chunked" and not uniform:
-            raise UserError("path 'chunked' needs one decay for every entry (Lambda = lambda * ones); use 'sequential'")
+            raise BadInput("path 'chunked' needs one decay for every entry (Lambda = lambda * ones); use 'sequential'")
         if path == "auto":
             if not (frozen and uniform):
                 path = "sequential"
@@ -295,17 +296,17 @@ class GDSSMLayer(nn.Module):
         self._check_data("inputs", inputs)
         if labels is None:
             if inputs.dim() != 3 or inputs.shape[2] != self.H or inputs.shape[1] % 2 != 1 or inputs.shape[1] < 3:
-                raise UserError(f"tokens must have shape (B, 2N+1, H={self.H}) with N >= 1, "
+                raise BadInput(f"tokens must have shape (B, 2N+1, H={self.H}) with N >= 1, "
                                 f"got {tuple(inputs.shape)}")
             first, second, third = inputs[:, 0:-1:2], inputs[:, 1::2], inputs[:, 2::2]
         else:
             self._check_data("labels", labels)
             if inputs.dim() != 3 or inputs.shape[2] != self.f or inputs.shape[1] < 2:
-                raise UserError(f"inputs x must have shape (B, N+1, f={self.f}) with N >= 1, "
+                raise BadInput(f"inputs x must have shape (B, N+1, f={self.f}) with N >= 1, "
                                 f"got {tuple(inputs.shape)}")
             want = (inputs.shape[0], inputs.shape[1] - 1, self.m)
             if tuple(labels.shape) != want:
-                raise UserError(f"labels y must have shape (B, N, m) = {want} for inputs of shape "
+                raise BadInput(f"labels y must have shape (B, N, m) = {want} for inputs of shape "
                                 f"{tuple(inputs.shape)}, got {tuple(labels.shape)}")
             first, third = inputs[:, :-1] @ self.E_x.T, inputs[:, 1:] @ self.E_x.T
             second = labels @ self.E_y.T
@@ -313,12 +314,12 @@ class GDSSMLayer(nn.Module):
 
     def _check_data(self, name: str, data: Tensor) -> None:
         if not isinstance(data, Tensor):
-            raise UserError(f"{name} must be a torch.Tensor, got {type(data).__name__}")
+            raise BadInput(f"{name} must be a torch.Tensor, got {type(data).__name__}")
         if data.dtype != self.Q.dtype:
-            raise UserError(f"dtype mismatch: {name} are {data.dtype} but the layer's parameters are "
+            raise BadInput(f"dtype mismatch: {name} are {data.dtype} but the layer's parameters are "
                             f"{self.Q.dtype}; convert one of them (e.g. layer.to({data.dtype}))")
         if data.device != self.Q.device:
-            raise UserError(f"device mismatch: {name} are on {data.device} but the layer is on {self.Q.device}")
+            raise BadInput(f"device mismatch: {name} are on {data.device} but the layer is on {self.Q.device}")
         # a finite sum proves every entry finite (one cheap pass); otherwise look entry by entry
         if not bool(torch.isfinite(data.sum())) and not bool(torch.isfinite(data).all()):
-            raise UserError(f"{name} contain NaN or infinite values")
+            raise BadInput(f"{name} contain NaN or infinite values")

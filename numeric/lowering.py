@@ -20,27 +20,27 @@ from typing import Any
 import sympy as sp
 import torch
 
-from gdssm.errors import UserError
-from symbolic.constructions import Construction
-from symbolic.gd import GDSpec
-from symbolic.layer import PARAMETER_NAMES
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.gd import GDSpec
+from gdssm.symbolic.layer import PARAMETER_NAMES
 
 
 def to_float(value: Any, name: str) -> float:
-    """The exact number ``value`` as a float; a symbolic or non-finite value raises :class:`UserError`."""
+    """The exact number ``value`` as a float; a symbolic or non-finite value raises :class:`BadInput`."""
     if isinstance(value, sp.Integer | sp.Rational | int):
         return _rational_float(sp.Rational(value))
     expr = sp.S(value)
     if expr.free_symbols:
         symbols = ", ".join(sorted(str(s) for s in expr.free_symbols))
-        raise UserError(f"{name} depends on the symbol(s) {symbols}; derive the construction with a numeric value "
+        raise BadInput(f"{name} depends on the symbol(s) {symbols}; derive the construction with a numeric value "
                         f"(for example eta=1/10) before lowering it to tensors")
     try:
         number = int(expr.p) / int(expr.q) if isinstance(expr, sp.Rational) else float(expr)
     except (TypeError, OverflowError):
-        raise UserError(f"{name} must be a finite real number, got {value}") from None
+        raise BadInput(f"{name} must be a finite real number, got {value}") from None
     if not math.isfinite(number):
-        raise UserError(f"{name} must be finite, got {value}")
+        raise BadInput(f"{name} must be finite, got {value}")
     return number
 
 
@@ -99,7 +99,7 @@ class NumericGD:
 
 def lower_gd(spec: GDSpec, dtype: torch.dtype = torch.float64,
              device: torch.device | str | None = None) -> NumericGD:
-    """The GD a construction claims, with every number evaluated (a symbolic eta raises UserError)."""
+    """The GD a construction claims, with every number evaluated (a symbolic eta raises BadInput)."""
     return NumericGD(
         etas=tuple(to_float(eta, f"step size eta_{j}") for j, eta in enumerate(spec.etas)),
         normaliser=to_float(spec.normaliser, "normaliser N"),

@@ -19,8 +19,9 @@ from typing import TypedDict
 
 import numpy as np
 
-from gdssm.errors import UserError, require_dim
-from symbolic.stepsize import Exact, InputLaw, input_law
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_dim
+from gdssm.symbolic.stepsize import Exact, InputLaw, input_law
 
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 
@@ -45,7 +46,7 @@ class KStepOptimum(TypedDict):
 def _variance(law: InputLaw) -> float:
     """sigma^2 of ``law`` as a float; the law must be concrete (no free symbols)."""
     if not law.sigma2.is_number:
-        raise UserError(f"law {law.name!r} has a symbolic variance {law.sigma2}; give concrete parameters")
+        raise BadInput(f"law {law.name!r} has a symbolic variance {law.sigma2}; give concrete parameters")
     return float(law.sigma2)
 
 
@@ -57,7 +58,7 @@ def sample_inputs(law: InputLaw, shape: tuple[int, ...], rng: np.random.Generato
         return rng.uniform(-half_width, half_width, size=shape)
     if law.name == "gaussian":
         return rng.normal(0.0, math.sqrt(sigma2), size=shape)
-    raise UserError(f"cannot sample law {law.name!r}: only 'uniform' and 'gaussian' are sampled")
+    raise BadInput(f"cannot sample law {law.name!r}: only 'uniform' and 'gaussian' are sampled")
 
 
 def gram_eigenvalues(law: InputLaw, f: int, N: int, tasks: int, seed: int) -> np.ndarray:
@@ -99,7 +100,7 @@ def golden_section_minimise(
     The bracket shrinks by 1/phi = (sqrt 5 - 1)/2 per step until its width is <= rel_tol * upper.
     """
     if not lower < upper:
-        raise UserError(f"golden-section bracket must satisfy lower < upper, got [{lower}, {upper}]")
+        raise BadInput(f"golden-section bracket must satisfy lower < upper, got [{lower}, {upper}]")
     left, right = upper - _INV_PHI * (upper - lower), lower + _INV_PHI * (upper - lower)
     f_left, f_right = objective(left), objective(right)
     while upper - lower > rel_tol * abs(upper):
@@ -118,7 +119,7 @@ def _check_run(k: int, tasks: int, seed: int) -> None:
     """Validate the number of steps k >= 1, tasks >= 2 (for a standard error) and seed >= 0."""
     for name, value, least in (("number of steps k", k, 1), ("tasks", tasks, 2), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise UserError(f"{name} must be an integer >= {least}, got {value!r}")
+            raise BadInput(f"{name} must be an integer >= {least}, got {value!r}")
 
 
 def optimal_k_step(
@@ -140,7 +141,7 @@ def optimal_k_step(
     require_dim("N", N)
     _check_run(k, tasks, seed)
     if not (math.isfinite(weight_var) and weight_var > 0):
-        raise UserError(f"weight variance must be positive and finite, got {weight_var!r}")
+        raise BadInput(f"weight variance must be positive and finite, got {weight_var!r}")
     law = input_law(law_name, law_parameter)
     scale = 0.5 * weight_var * _variance(law)
     eigenvalues = gram_eigenvalues(law, f, N, tasks, seed)

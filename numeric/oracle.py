@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from gdssm.errors import UserError
-from numeric.lowering import NumericGD, lower_gd
-from symbolic.gd import GDSpec
+from gdssm.core.errors import BadInput
+from gdssm.numeric.lowering import NumericGD, lower_gd
+from gdssm.symbolic.gd import GDSpec
 
 BLOCK_ELEMENTS = 2**24
 """Largest residual tensor (B x T x t x m entries, plus the matching products) the oracle forms at once."""
@@ -39,12 +39,12 @@ def gd_predictions(spec: GDSpec, x: Tensor, y: Tensor, prefixes: Sequence[int] |
     f = x.shape[2]
     ts = list(range(1, N + 1)) if prefixes is None else [int(t) for t in prefixes]
     if any(t < 1 or t > N for t in ts):
-        raise UserError(f"prefixes must lie in 1..N = 1..{N}, got {ts}")
+        raise BadInput(f"prefixes must lie in 1..N = 1..{N}, got {ts}")
     gd = lower_gd(spec, x.dtype, x.device)
     if gd.W0 is not None and tuple(gd.W0.shape) != (m, f):
-        raise UserError(f"W0 must be m x f = {m} x {f}, got {tuple(gd.W0.shape)}")
+        raise BadInput(f"W0 must be m x f = {m} x {f}, got {tuple(gd.W0.shape)}")
     if gd.precond is not None and tuple(gd.precond.shape) != (f, f):
-        raise UserError(f"the preconditioner must be f x f = {f} x {f}, got {tuple(gd.precond.shape)}")
+        raise BadInput(f"the preconditioner must be f x f = {f} x {f}, got {tuple(gd.precond.shape)}")
     per_prefix = max(1, B * N * (m + f))
     size = max(1, BLOCK_ELEMENTS // per_prefix)
     blocks = [_prefix_block(gd, x, y, ts[i : i + size]) for i in range(0, len(ts), size)]
@@ -79,9 +79,9 @@ def _prefix_block(gd: NumericGD, x: Tensor, y: Tensor, ts: list[int]) -> Tensor:
 
 def _check_data(x: Tensor, y: Tensor) -> None:
     if x.dim() != 3 or y.dim() != 3 or x.shape[0] != y.shape[0] or x.shape[1] != y.shape[1] + 1 or y.shape[1] < 1:
-        raise UserError(f"the oracle needs x (B, N+1, f) and y (B, N, m) with N >= 1, "
+        raise BadInput(f"the oracle needs x (B, N+1, f) and y (B, N, m) with N >= 1, "
                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
     if x.dtype != y.dtype or not x.dtype.is_floating_point:
-        raise UserError(f"x and y must share one floating dtype, got {x.dtype} and {y.dtype}")
+        raise BadInput(f"x and y must share one floating dtype, got {x.dtype} and {y.dtype}")
     if not (bool(torch.isfinite(x).all()) and bool(torch.isfinite(y).all())):
-        raise UserError("x and y must be finite (no NaN or infinite values)")
+        raise BadInput("x and y must be finite (no NaN or infinite values)")

@@ -36,13 +36,13 @@ import sympy as sp
 import torch
 from torch import Tensor
 
-from gdssm.errors import UserError
-from numeric.lowering import to_tensor
-from symbolic.constructions import Construction
-from symbolic.layer import LayerParams
-from symbolic.layouts import Layout
-from symbolic.reference import REFERENCE_NAMES, ReferenceLayer, from_reference, to_reference
-from symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS, exact
+from gdssm.core.errors import BadInput
+from gdssm.numeric.lowering import to_tensor
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.layer import LayerParams
+from gdssm.symbolic.layouts import Layout
+from gdssm.symbolic.reference import REFERENCE_NAMES, ReferenceLayer, from_reference, to_reference
+from gdssm.symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS, exact
 
 NPZ_METADATA = "gdssm_metadata"
 """Name of the ``.npz`` entry (a 0-d unicode array) holding the metadata JSON."""
@@ -109,16 +109,16 @@ def npz_bytes(arrays: Mapping[str, Tensor], metadata: str) -> bytes:
 
 
 def read_npz(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
-    """(metadata JSON text or None, the arrays as tensors) of a ``.npz`` file; a damaged archive is a UserError."""
+    """(metadata JSON text or None, the arrays as tensors) of a ``.npz`` file; a damaged archive is a BadInput."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             members: dict[str, Any] = {name: archive[name] for name in archive.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise UserError(f"{source}: corrupt or truncated .npz file ({err})") from None
+        raise BadInput(f"{source}: corrupt or truncated .npz file ({err})") from None
     text = members.pop(NPZ_METADATA, None)
     if text is not None and (text.shape != () or text.dtype.kind != "U"):
-        raise UserError(f"{source}: the {NPZ_METADATA} entry must be one string")
+        raise BadInput(f"{source}: the {NPZ_METADATA} entry must be one string")
     for name, array in members.items():
         if array.dtype.kind != "f":
-            raise UserError(f"{source}: array {name!r} has dtype {array.dtype}, expected float32 or float64")
+            raise BadInput(f"{source}: array {name!r} has dtype {array.dtype}, expected float32 or float64")
     return (None if text is None else str(text)), {name: torch.from_numpy(a.copy()) for name, a in members.items()}

@@ -25,8 +25,9 @@ import sympy as sp
 import torch
 from torch import Tensor
 
-from gdssm.errors import UserError, require_dim
-from symbolic.stepsize import input_law
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_dim
+from gdssm.symbolic.stepsize import input_law
 
 INPUT_LAWS = ("uniform", "gaussian")
 
@@ -45,15 +46,15 @@ class TaskLaw:
 
     def __post_init__(self) -> None:
         if self.inputs not in INPUT_LAWS:
-            raise UserError(f"unknown input law {self.inputs!r}; choose one of {', '.join(INPUT_LAWS)}")
+            raise BadInput(f"unknown input law {self.inputs!r}; choose one of {', '.join(INPUT_LAWS)}")
         for name in ("input_range", "input_scale", "weight_scale"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise UserError(f"{name} must be a positive finite number, got {value!r}")
+                raise BadInput(f"{name} must be a positive finite number, got {value!r}")
         if not (math.isfinite(self.noise) and self.noise >= 0):
-            raise UserError(f"label noise must be a finite number >= 0, got {self.noise!r}")
+            raise BadInput(f"label noise must be a finite number >= 0, got {self.noise!r}")
         if not 0 <= self.distractors <= 1:
-            raise UserError(f"distractor fraction must lie in [0, 1], got {self.distractors!r}")
+            raise BadInput(f"distractor fraction must lie in [0, 1], got {self.distractors!r}")
         if self.classes is not None:
             require_dim("classes", self.classes)
 
@@ -91,9 +92,9 @@ def sample_tasks(law: TaskLaw, batch: int, N: int, f: int, m: int, *, seed: int 
     for name, value in (("batch", batch), ("N", N), ("f", f), ("m", m)):
         require_dim(name, value)
     if law.classes is not None and law.classes != m:
-        raise UserError(f"a classification law with {law.classes} classes needs m = {law.classes}, got m = {m}")
+        raise BadInput(f"a classification law with {law.classes} classes needs m = {law.classes}, got m = {m}")
     if (seed is None) == (generator is None):
-        raise UserError("give exactly one of seed and generator")
+        raise BadInput("give exactly one of seed and generator")
     gen = generator if generator is not None else torch.Generator().manual_seed(int(seed or 0))
     f64 = torch.float64
     if law.inputs == "uniform":

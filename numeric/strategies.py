@@ -3,7 +3,7 @@
 Every strategy shrinks towards the simplest case (small sizes, one step, lambda = 1, no decay). Usage::
 
     from hypothesis import given, settings
-    from numeric import strategies as gst
+    from gdssm.numeric import strategies as gst
 
     @settings(deadline=None)
     @given(law=gst.input_laws(), data=st.data())
@@ -32,8 +32,8 @@ from typing import Any
 import sympy as sp
 from hypothesis import strategies as st
 
-from numeric.samplers import TaskLaw
-from symbolic.constructions import Construction, k_step, one_step
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.symbolic.constructions import Construction, k_step, one_step
 
 DISCOUNTS = (sp.Integer(1), sp.Rational(99, 100), sp.Rational(9, 10), sp.Rational(1, 2))
 """The loss discounts lambda drawn by :func:`discounts` (1 first: it is the shrink target)."""

@@ -34,12 +34,12 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 
-from gdssm.errors import UserError
-from numeric.alignment import Alignment, align, query_losses, supports, trainable_names
-from numeric.layer import GDSSMLayer
-from numeric.samplers import TaskBatch, TaskLaw, sample_tasks
-from numeric.threads import torch_threads
-from numeric.train_targets import GDTarget, constant_step_target, one_step_target, per_step_target
+from gdssm.core.errors import BadInput
+from gdssm.numeric.alignment import Alignment, align, query_losses, supports, trainable_names
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.samplers import TaskBatch, TaskLaw, sample_tasks
+from gdssm.numeric.threads import torch_threads
+from gdssm.numeric.train_targets import GDTarget, constant_step_target, one_step_target, per_step_target
 
 Progress = Callable[[str, int, int, float], None]
 """(run label, steps done, steps in all, current training loss)."""
@@ -97,9 +97,9 @@ PRESETS: dict[str, Preset] = {
 
 
 def preset(name: str) -> Preset:
-    """The preset ``name``; an unknown name is a :class:`UserError` that lists the presets."""
+    """The preset ``name``; an unknown name is a :class:`BadInput` that lists the presets."""
     if name not in PRESETS:
-        raise UserError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise BadInput(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return PRESETS[name]
 
 
@@ -247,7 +247,7 @@ def train(name: str | Preset, steps: int | None = None, seed: int = 0, progress:
     for label, value, least in (("number of training steps", steps, 1), ("seed", seed, 0),
                                 ("number of evaluation tasks", eval_tasks, 2)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
-            raise UserError(f"{label} must be an integer >= {least}, got {value!r}")
+            raise BadInput(f"{label} must be an integer >= {least}, got {value!r}")
     if eval_tasks is not None:
         spec = replace(spec, eval_tasks=eval_tasks, behaviour_tasks=min(spec.behaviour_tasks, eval_tasks),
                        monitor_tasks=min(spec.monitor_tasks, eval_tasks),

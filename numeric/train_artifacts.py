@@ -23,12 +23,12 @@ from typing import Any
 
 import torch
 
-from gdssm.atomic import write_bytes, write_text
-from gdssm.errors import UserError
-from numeric.alignment import normalise, trainable_names
-from numeric.train import Progress, RunResult, TrainResult, preset, train
-from numeric.train_plots import write_plots
-from numeric.train_targets import zero_loss
+from gdssm.core.atomic import write_bytes, write_text
+from gdssm.core.errors import BadInput
+from gdssm.numeric.alignment import normalise, trainable_names
+from gdssm.numeric.train import Progress, RunResult, TrainResult, preset, train
+from gdssm.numeric.train_plots import write_plots
+from gdssm.numeric.train_targets import zero_loss
 
 SCHEMA = "gdssm.train/1"
 LOSS_TOLERANCE = 0.02
@@ -155,14 +155,14 @@ def load_outputs(out_dir: Path) -> LearnedVsDerived:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise UserError(f"cannot read training summary {path}: {err}") from None
+        raise BadInput(f"cannot read training summary {path}: {err}") from None
     if doc.get("schema") != SCHEMA:
-        raise UserError(f"{path} is not a {SCHEMA} summary")
+        raise BadInput(f"{path} is not a {SCHEMA} summary")
     plots = {tag: {name: {fmt: out_dir / file for fmt, file in paths.items()} for name, paths in figs.items()}
              for tag, figs in doc["files"]["plots"].items()}
     missing = [str(p) for figs in plots.values() for paths in figs.values() for p in paths.values() if not p.exists()]
     if missing:
-        raise UserError(f"training figures missing: {', '.join(missing)}")
+        raise BadInput(f"training figures missing: {', '.join(missing)}")
     return LearnedVsDerived(out_dir=out_dir, summary=doc, plots=plots)
 
 

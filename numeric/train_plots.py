@@ -1,6 +1,6 @@
 """Figures of a training run (matplotlib, no pyplot state): loss, alignment over training, parameter heatmaps.
 
-Each figure is written as PDF and PNG through :func:`gdssm.atomic.write_bytes` with the time stamps
+Each figure is written as PDF and PNG through :func:`gdssm.core.atomic.write_bytes` with the time stamps
 removed from the metadata, so the same run gives the same files.
 
 * ``loss_<tag>``: training loss (mean over each logging interval) and the monitored evaluation loss
@@ -22,9 +22,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gdssm.atomic import write_bytes
-from numeric.alignment import normalise
-from numeric.train import RunResult
+from gdssm.core.atomic import write_bytes
+from gdssm.numeric.alignment import normalise
+from gdssm.numeric.train import RunResult
 
 FORMATS = ("pdf", "png")
 METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from gdssm.errors import UserError
-from numeric.optimal_steps import gram_eigenvalues, optimal_k_step
-from numeric.samplers import TaskLaw
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.stepsize import InputLaw, input_law, optimal_step_summary, zero_predictor_loss
+from gdssm.core.errors import BadInput
+from gdssm.numeric.optimal_steps import gram_eigenvalues, optimal_k_step
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.stepsize import InputLaw, input_law, optimal_step_summary, zero_predictor_loss
 
 ROOT_IMAG_TOL = 1e-8
 """Largest relative imaginary part accepted for a root of the optimal residual polynomial."""
@@ -61,7 +61,7 @@ class GDTarget:
 def symbolic_law(law: TaskLaw) -> InputLaw:
     """The :mod:`symbolic.stepsize` law of a sampler's input law (uniform half-width r/2, or Gaussian std s)."""
     if law.noise != 0 or law.distractors != 0 or law.classes is not None:
-        raise UserError("GD references are derived for noiseless regression without distractors")
+        raise BadInput("GD references are derived for noiseless regression without distractors")
     parameter = law.input_range / 2 if law.inputs == "uniform" else law.input_scale
     return input_law(law.inputs, sp.Rational(repr(parameter)))
 
@@ -96,14 +96,14 @@ def constant_step_target(law: TaskLaw, f: int, N: int, k: int, tasks: int = 2000
 def per_step_target(law: TaskLaw, f: int, N: int, k: int, tasks: int = 20000, seed: int = 0) -> GDTarget:
     """GD-k with optimal per-step step sizes: the best residual polynomial of degree k (module docstring)."""
     if k < 1:
-        raise UserError(f"number of steps k must be >= 1, got {k}")
+        raise BadInput(f"number of steps k must be >= 1, got {k}")
     sym = symbolic_law(law)
     eig = gram_eigenvalues(sym, f, N, tasks, seed).reshape(-1)
     powers = eig[:, None] ** np.arange(1, k + 1)
     coef, *_ = np.linalg.lstsq(powers, np.ones_like(eig), rcond=None)
     roots = np.roots(np.concatenate([-coef[::-1], [1.0]]))
     if np.any(np.abs(roots.imag) > ROOT_IMAG_TOL * np.abs(roots)):
-        raise UserError(f"the optimal residual polynomial of degree {k} has complex roots {roots}; "
+        raise BadInput(f"the optimal residual polynomial of degree {k} has complex roots {roots}; "
                         "use more tasks")
     alphas = sorted(float(1.0 / root) for root in roots.real)
     residual = 1.0 - powers @ coef

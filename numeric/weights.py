@@ -23,7 +23,7 @@ justifies the file), ``certificate_hash`` (:func:`certificate_hash` of ``claims`
 lambda, gamma, W0} (what :func:`derive` needs to re-derive the construction), ``conventions``, ``dtype``,
 ``gdssm_version``; reference files add ``task``, ``gd_lr`` and ``arrays``.
 
-Import (:func:`read_weights`, :func:`load_layer`) refuses, with one-line :class:`~gdssm.errors.UserError`\\ s,
+Import (:func:`read_weights`, :func:`load_layer`) refuses, with one-line :class:`~gdssm.core.errors.BadInput`\\ s,
 damaged files, missing or unknown metadata (schema, construction, format, dtype), metadata that is not
 self-consistent (claims vs certificate hash, dims vs re-derivation), tensors whose names, shapes or dtype
 disagree with the metadata, non-finite values and -- unless ``verify=False`` -- tensors whose values differ
@@ -51,10 +51,10 @@ import torch
 from torch import Tensor
 
 from gdssm import __version__
-from gdssm.atomic import write_bytes
-from gdssm.errors import UserError
-from numeric.layer import GDSSMLayer
-from numeric.reference_export import (
+from gdssm.core.atomic import write_bytes
+from gdssm.core.errors import BadInput
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.reference_export import (
     REFERENCE_EXPORT_CONVENTIONS,
     exact_matrix,
     npz_bytes,
@@ -63,13 +63,13 @@ from numeric.reference_export import (
     reference_metadata,
     reference_tensors,
 )
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.layer import PARAMETER_NAMES, LayerParams, Readout
-from symbolic.layouts import Layout
-from symbolic.serialize import CONVENTIONS, exact, matrix_rows
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.layer import PARAMETER_NAMES, LayerParams, Readout
+from gdssm.symbolic.layouts import Layout
+from gdssm.symbolic.serialize import CONVENTIONS, exact, matrix_rows
 
 if TYPE_CHECKING:
-    from numeric.check import CheckReport, Progress
+    from gdssm.numeric.check import CheckReport, Progress
 
 SCHEMA = "gdssm.weights/1"
 METADATA_KEY = "gdssm"
@@ -128,14 +128,14 @@ def certificate_hash(claims: Mapping[str, str]) -> str:
 def metadata(construction: Construction, fmt: str, dtype: str, claims: Mapping[str, str]) -> dict[str, Any]:
     """The metadata document of a file (module docstring); ``claims`` maps claim id -> statement hash."""
     if construction.name not in EXPORTABLE:
-        raise UserError(f"cannot export construction {construction.name!r}; choose one of {', '.join(EXPORTABLE)}")
+        raise BadInput(f"cannot export construction {construction.name!r}; choose one of {', '.join(EXPORTABLE)}")
     if fmt not in FORMATS:
-        raise UserError(f"unknown weights format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise BadInput(f"unknown weights format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if dtype not in DTYPES:
-        raise UserError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        raise BadInput(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
     wanted = justifying_claims(construction, fmt)
     if sorted(claims) != sorted(wanted):
-        raise UserError(f"the statement hashes given are for claims {sorted(claims)}, the file needs {sorted(wanted)}")
+        raise BadInput(f"the statement hashes given are for claims {sorted(claims)}, the file needs {sorted(wanted)}")
     gd, lay = construction.gd, construction.layout
     doc: dict[str, Any] = {
         "schema": SCHEMA, "format": fmt, "construction": construction.name,
@@ -166,12 +166,12 @@ def container_of(path: str | Path, fmt: str | None = None) -> str:
     """The container a path's suffix names; with ``fmt``, also check that it may hold that format."""
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UserError(f"{path}: unknown weights file suffix {suffix or '(none)'!r}; "
+        raise BadInput(f"{path}: unknown weights file suffix {suffix or '(none)'!r}; "
                         f"use one of {', '.join(SUFFIXES)}")
     container = SUFFIXES[suffix]
     if fmt is not None and container not in CONTAINERS[fmt]:
         allowed = ", ".join(s for s, c in SUFFIXES.items() if c in CONTAINERS[fmt])
-        raise UserError(f"{path}: suffix {suffix!r} does not fit format {fmt!r}; use {allowed}")
+        raise BadInput(f"{path}: suffix {suffix!r} does not fit format {fmt!r}; use {allowed}")
     return container
 
 
@@ -187,7 +187,7 @@ def encode(construction: Construction, fmt: str, container: str, dtype: str, cla
     """A weights file in memory (deterministic: equal arguments give equal bytes)."""
     doc = metadata(construction, fmt, dtype, claims)
     if container not in CONTAINERS[fmt]:
-        raise UserError(f"format {fmt!r} cannot be stored as {container}; use {', '.join(CONTAINERS[fmt])}")
+        raise BadInput(f"format {fmt!r} cannot be stored as {container}; use {', '.join(CONTAINERS[fmt])}")
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return Encoded(doc, _WRITERS[container](file_tensors(construction, fmt, DTYPES[dtype]), text))
 
@@ -221,7 +221,7 @@ def _read_safetensors(data: bytes, source: str) -> tuple[Any, dict[str, Tensor]]
     try:
         tensors = safetensors.torch.load(data)
     except safetensors.SafetensorError as err:
-        raise UserError(f"{source}: corrupt or truncated safetensors file ({err})") from None
+        raise BadInput(f"{source}: corrupt or truncated safetensors file ({err})") from None
     size = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + size])
     return (header.get("__metadata__") or {}).get(METADATA_KEY), tensors
@@ -232,9 +232,9 @@ def _read_pt(data: bytes, source: str) -> tuple[Any, dict[str, Tensor]]:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise UserError(f"{source}: corrupt or truncated torch file ({reason})") from None
+        raise BadInput(f"{source}: corrupt or truncated torch file ({reason})") from None
     if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, Tensor) for k, v in state.items()):
-        raise UserError(f"{source}: not a state_dict (a mapping of names to tensors)")
+        raise BadInput(f"{source}: not a state_dict (a mapping of names to tensors)")
     slot = (getattr(state, "_metadata", None) or {}).get("", {})
     return (slot.get(METADATA_KEY) if isinstance(slot, dict) else None), dict(state)
 
@@ -250,9 +250,9 @@ def read_weights(path: str | Path, *, verify: bool = True) -> LoadedWeights:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise UserError(f"weights file not found: {path}") from None
+        raise BadInput(f"weights file not found: {path}") from None
     except OSError as err:
-        raise UserError(f"cannot read weights file {path}: {err.strerror or err}") from None
+        raise BadInput(f"cannot read weights file {path}: {err.strerror or err}") from None
     return decode(data, container, str(path), verify=verify)
 
 
@@ -267,7 +267,7 @@ def decode(data: bytes, container: str, source: str = "<bytes>", *, verify: bool
     doc = _metadata_document(text, source)
     fmt = doc["format"]
     if container not in CONTAINERS[fmt]:
-        raise UserError(f"{source}: metadata says format {fmt!r}, which is never stored as {container}")
+        raise BadInput(f"{source}: metadata says format {fmt!r}, which is never stored as {container}")
     construction = derive(doc, source)
     dtype = DTYPES[doc["dtype"]]
     expected = file_tensors(construction, fmt, dtype)
@@ -275,7 +275,7 @@ def decode(data: bytes, container: str, source: str = "<bytes>", *, verify: bool
     differences = tensor_differences(tensors, expected)
     if verify and differences:
         name = max(differences, key=lambda n: differences[n])
-        raise UserError(f"{source}: tensor values differ from the {construction.name} construction the metadata "
+        raise BadInput(f"{source}: tensor values differ from the {construction.name} construction the metadata "
                         f"derives (max |difference| {differences[name]:.3g} in {name!r}); the file was edited or "
                         "damaged (`gdssm check --weights` tells whether it still computes GD)")
     if fmt == "reference":
@@ -290,15 +290,15 @@ def decode(data: bytes, container: str, source: str = "<bytes>", *, verify: bool
 def _metadata_document(text: Any, source: str) -> dict[str, Any]:
     """The metadata JSON, checked for schema, keys, types, known values and its own certificate hash."""
     if not isinstance(text, str):
-        raise UserError(f"{source}: no '{METADATA_KEY}' metadata; not a file written by `gdssm export`")
+        raise BadInput(f"{source}: no '{METADATA_KEY}' metadata; not a file written by `gdssm export`")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
-        raise UserError(f"{source}: metadata is not valid JSON ({err})") from None
+        raise BadInput(f"{source}: metadata is not valid JSON ({err})") from None
     if not isinstance(doc, dict):
-        raise UserError(f"{source}: metadata must be a JSON object")
+        raise BadInput(f"{source}: metadata must be a JSON object")
     if "schema" in doc and doc["schema"] != SCHEMA:
-        raise UserError(f"{source}: unknown metadata version {doc['schema']!r}; "
+        raise BadInput(f"{source}: unknown metadata version {doc['schema']!r}; "
                         f"this gdssm {__version__} reads {SCHEMA}")
     _require_keys(doc, REQUIRED, "metadata", source)
     _require_keys(doc["gd"], GD_KEYS, "metadata gd", source)
@@ -316,26 +316,26 @@ def _metadata_document(text: Any, source: str) -> dict[str, Any]:
     ]
     for ok, message in checks:
         if not ok:
-            raise UserError(f"{source}: {message}")
+            raise BadInput(f"{source}: {message}")
     return doc
 
 
 def _require_keys(doc: Mapping[str, Any], keys: Mapping[str, tuple[type, ...]], where: str, source: str) -> None:
     missing = [key for key in keys if key not in doc]
     if missing:
-        raise UserError(f"{source}: {where} lacks key(s) {', '.join(missing)}")
+        raise BadInput(f"{source}: {where} lacks key(s) {', '.join(missing)}")
     for key, types in keys.items():
         value = doc[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise UserError(f"{source}: {where} key {key!r} must be {names}, got {json.dumps(value)}")
+            raise BadInput(f"{source}: {where} key {key!r} must be {names}, got {json.dumps(value)}")
 
 
 def _number(text: Any, what: str, source: str) -> sp.Rational:
     try:
         value = sp.Rational(str(text))
     except (TypeError, ValueError, SyntaxError):
-        raise UserError(f"{source}: metadata {what} must be an exact number, got {text!r}") from None
+        raise BadInput(f"{source}: metadata {what} must be an exact number, got {text!r}") from None
     return value
 
 
@@ -343,23 +343,23 @@ def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
     """Re-derive the construction a (schema-checked) metadata document names, and check it against the document."""
     dims, gd = doc["dims"], doc["gd"]
     if not all(isinstance(dims.get(key), int) for key in ("f", "m", "N", "H")):
-        raise UserError(f"{source}: metadata dims must hold integers f, m, N, H, got {json.dumps(dims)}")
+        raise BadInput(f"{source}: metadata dims must hold integers f, m, N, H, got {json.dumps(dims)}")
     etas = [_number(e, "gd.etas", source) for e in gd["etas"]]
     lam, gamma = _number(gd["lambda"], "gd.lambda", source), _number(gd["gamma"], "gd.gamma", source)
     W0 = None if gd["W0"] is None else sp.Matrix([[_number(v, "gd.W0", source) for v in row] for row in gd["W0"]])
     f, m, N, k = dims["f"], dims["m"], dims["N"], doc["steps"]
     if doc["construction"] == "one-step" and (len(etas) != 1 or k != 1 or gamma != 0 or gd["per_step"]):
-        raise UserError(f"{source}: a one-step construction has k = 1, one eta, no decay and no per-step etas")
+        raise BadInput(f"{source}: a one-step construction has k = 1, one eta, no decay and no per-step etas")
     if doc["construction"] == "k-step" and W0 is not None:
-        raise UserError(f"{source}: the k-step construction starts from W_0 = 0, but the metadata gives W0")
+        raise BadInput(f"{source}: the k-step construction starts from W_0 = 0, but the metadata gives W0")
     try:
         if doc["construction"] == "one-step":
             c = one_step(f, m, N, etas[0], layout=doc["layout"], lam=lam, W0=W0)
         else:
             c = k_step(f, m, N, k, etas[0] if etas else 1, layout=doc["layout"], lam=lam, gamma=gamma,
                        etas=etas if gd["per_step"] else None)
-    except UserError as err:
-        raise UserError(f"{source}: metadata: {err}") from None
+    except BadInput as err:
+        raise BadInput(f"{source}: metadata: {err}") from None
     _check_derivation(c, doc, source)
     return c
 
@@ -369,10 +369,10 @@ def _check_derivation(c: Construction, doc: Mapping[str, Any], source: str) -> N
     rebuilt = metadata(c, doc["format"], doc["dtype"], dict.fromkeys(justifying_claims(c, doc["format"]), "0" * 64))
     for key in ("dims", "steps", "eta", "alpha", "gd"):
         if rebuilt[key] != doc[key]:
-            raise UserError(f"{source}: metadata {key} {json.dumps(doc[key])} disagrees with the construction it "
+            raise BadInput(f"{source}: metadata {key} {json.dumps(doc[key])} disagrees with the construction it "
                             f"derives ({json.dumps(rebuilt[key])})")
     if sorted(doc["claims"]) != sorted(rebuilt["claims"]):
-        raise UserError(f"{source}: metadata claims {sorted(doc['claims'])} are not the claims of its construction "
+        raise BadInput(f"{source}: metadata claims {sorted(doc['claims'])} are not the claims of its construction "
                         f"({sorted(rebuilt['claims'])})")
 
 
@@ -381,19 +381,19 @@ def _check_tensors(tensors: Mapping[str, Tensor], expected: Mapping[str, Tensor]
     """Names, dtypes, shapes and finiteness of the file's tensors against what the metadata implies."""
     missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
     if missing or extra:
-        raise UserError(f"{source}: tensors do not match format {doc['format']!r}: missing {missing or 'none'}, "
+        raise BadInput(f"{source}: tensors do not match format {doc['format']!r}: missing {missing or 'none'}, "
                         f"unexpected {extra or 'none'}")
     dims = ", ".join(f"{key}={doc['dims'][key]}" for key in ("f", "m", "N", "H"))
     for name, want in expected.items():
         got = tensors[name]
         if got.dtype != want.dtype:
-            raise UserError(f"{source}: dtype mismatch: tensor {name!r} is {str(got.dtype).removeprefix('torch.')} "
+            raise BadInput(f"{source}: dtype mismatch: tensor {name!r} is {str(got.dtype).removeprefix('torch.')} "
                             f"but the metadata says {doc['dtype']}")
         if got.shape != want.shape:
-            raise UserError(f"{source}: tensor {name!r} has shape {tuple(got.shape)} but the metadata "
+            raise BadInput(f"{source}: tensor {name!r} has shape {tuple(got.shape)} but the metadata "
                             f"({dims}, k={doc['steps']}) implies {tuple(want.shape)}")
         if not bool(torch.isfinite(got).all()):
-            raise UserError(f"{source}: tensor {name!r} holds NaN or infinite values")
+            raise BadInput(f"{source}: tensor {name!r} holds NaN or infinite values")
 
 
 def tensor_differences(tensors: Mapping[str, Tensor], expected: Mapping[str, Tensor]) -> dict[str, float]:
@@ -418,7 +418,7 @@ def check_loaded(loaded: LoadedWeights, examples: int, seed: int, progress: Prog
     """The property check (:func:`numeric.check.check_construction`) of the loaded layer against autograd GD,
     in the file's dtype, at the file's dims. It runs on :func:`as_construction`, whose lowering is first
     confirmed to be the loaded layer bit for bit, so the file's own tensors are what is checked."""
-    from numeric.check import check_construction
+    from gdssm.numeric.check import check_construction
 
     checked = as_construction(loaded)
     lowered = GDSSMLayer.from_construction(checked, dtype=loaded.dtype).state_dict()

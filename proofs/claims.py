@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from proofs.induction import Proof
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.reference import ReferenceTwoStep, reference_two_step
+from gdssm.proofs.induction import Proof
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.reference import ReferenceTwoStep, reference_two_step
 
 ROUTES = {
     "symbolic": "route 1: dimension-free normal form of the free algebra with transpose (induction explicit)",
@@ -88,20 +88,20 @@ HALF = sp.Rational(1, 2)
 
 
 def _proofs_gradient() -> Sequence[Proof]:
-    from proofs.route1_examples import gradient_proof
+    from gdssm.proofs.route1_examples import gradient_proof
 
     return (gradient_proof(),)
 
 
 def _proofs_closed_form() -> Sequence[Proof]:
-    from proofs.route1_examples import gd_proofs
+    from gdssm.proofs.route1_examples import gd_proofs
 
     p = gd_proofs()
     return (p.power_commutes, p.sum_commutes, p.power_left, p.sum_left, p.closed_form)
 
 
 def _proofs_ssm() -> Sequence[Proof]:
-    from proofs.route1_examples import ssm_proofs
+    from gdssm.proofs.route1_examples import ssm_proofs
 
     return ssm_proofs()
 
@@ -112,7 +112,7 @@ def _proofs_state() -> Sequence[Proof]:
 
 def _proofs_k_step() -> Sequence[Proof]:
     """The joint state (induction on t) and the k-fold readout equal to k GD steps for all k (induction on k)."""
-    from proofs.route1_examples import algebra, joint_state_proof, k_step_induction, layer
+    from gdssm.proofs.route1_examples import algebra, joint_state_proof, k_step_induction, layer
 
     return (joint_state_proof(layer(algebra())), *k_step_induction().records)
 
@@ -151,8 +151,8 @@ def _two_step_targets() -> list[Target]:
 
 
 def _param_map_check() -> tuple[bool, str]:
-    from symbolic.reference import reference_predictions, reference_tokens, to_reference
-    from symbolic.task import symbolic_context
+    from gdssm.symbolic.reference import reference_predictions, reference_tokens, to_reference
+    from gdssm.symbolic.task import symbolic_context
 
     for a, b in ((2, 2), (3, 3), (3, 1)):
         c = one_step(a, b, 3, "symbolic", layout="reference")
@@ -167,7 +167,7 @@ def _param_map_check() -> tuple[bool, str]:
 
 
 def _ce_check() -> tuple[bool, str]:
-    from symbolic.cross_entropy import cross_entropy_one_step
+    from gdssm.symbolic.cross_entropy import cross_entropy_one_step
 
     for K_, f_, N_ in ((2, 1, 2), (3, 2, 2), (4, 2, 3)):
         step = cross_entropy_one_step(K_, f_, N_)
@@ -177,7 +177,7 @@ def _ce_check() -> tuple[bool, str]:
 
 
 def _eta_check() -> tuple[bool, str]:
-    from symbolic.stepsize import InputLaw, expected_one_step_loss, optimal_alpha, optimal_loss
+    from gdssm.symbolic.stepsize import InputLaw, expected_one_step_loss, optimal_alpha, optimal_loss
 
     law = InputLaw.uniform(HALF)
     a_star = optimal_alpha(law, 10, 10)
@@ -258,6 +258,6 @@ def claim(claim_id: str) -> Claim:
     for c in CLAIMS:
         if c.id == claim_id:
             return c
-    from gdssm.errors import UserError
+    from gdssm.core.errors import BadInput
 
-    raise UserError(f"unknown claim {claim_id!r}; known: {', '.join(c.id for c in CLAIMS)}")
+    raise BadInput(f"unknown claim {claim_id!r}; known: {', '.join(c.id for c in CLAIMS)}")

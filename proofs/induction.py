@@ -27,9 +27,9 @@ from enum import StrEnum
 import sympy
 from sympy import Symbol
 
-from gdssm.errors import UserError, VerificationFailure
-from proofs.normal_form import Element, Hypothesis, NormalForm, equal
-from proofs.sympy_bridge import latex
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.proofs.normal_form import Element, Hypothesis, NormalForm, equal
+from gdssm.proofs.sympy_bridge import latex
 
 K = Symbol("k", integer=True, nonnegative=True)
 Statement = Callable[[sympy.Expr], tuple[Element, Element]]
@@ -107,18 +107,18 @@ class Proof:
         """The proved statement as a :class:`Lemma`, optionally at index ``at`` (induction proofs).
 
         ``at`` may be an integer ``>= least`` or ``index + c`` with an integer ``c``. Raises
-        :class:`VerificationFailure` if the proof failed.
+        :class:`Refuted` if the proof failed.
         """
         if not self.ok:
             first = self.failures[0] if self.failures else None
-            raise VerificationFailure(
+            raise Refuted(
                 f"{self.name} is not proved",
                 {"step": first.name, "residual": str(first.residual)} if first else {},
             )
         if at is None:
             return Lemma(name or self.name, self.lhs, self.rhs, self.index, self.least)
         if not self.by_induction or self.index is None or self.least is None:
-            raise UserError(f"{self.name} is not an induction proof; it has no instances")
+            raise BadInput(f"{self.name} is not an induction proof; it has no instances")
         value = sympy.sympify(at)
         shift = sympy.simplify(value - self.index)
         alg = self.lhs.algebra
@@ -127,11 +127,11 @@ class Proof:
         label = name or f"{self.name} [{self.index} := {value}]"
         if value.is_Integer:
             if value < self.least:
-                raise UserError(f"{self.name} holds for {self.index} >= {self.least}, not at {value}")
+                raise BadInput(f"{self.name} holds for {self.index} >= {self.least}, not at {value}")
             return Lemma(label, lhs, rhs)
         if shift.is_Integer:
             return Lemma(label, lhs, rhs, self.index, self.least - int(shift))
-        raise UserError(f"instance {value} of {self.name} must be an integer or {self.index} + integer")
+        raise BadInput(f"instance {value} of {self.name} must be an integer or {self.index} + integer")
 
     def report(self) -> str:
         """Every step, one per line, with status, kind, hypotheses used and residuals."""
@@ -145,7 +145,7 @@ def _scope(hypotheses: Sequence[Hypothesis]) -> tuple[Symbol | None, int | None]
     scoped = [h for h in hypotheses if isinstance(h, Lemma) and h.index is not None]
     symbols = {h.index for h in scoped}
     if len(symbols) > 1:
-        raise UserError(f"lemmas over different indices {sorted(map(str, symbols))} in one derivation")
+        raise BadInput(f"lemmas over different indices {sorted(map(str, symbols))} in one derivation")
     if not scoped:
         return None, None
     return scoped[0].index, max(h.least for h in scoped if h.least is not None)
@@ -240,9 +240,9 @@ def induction(name: str, statement: Statement, base_k: int, step: InductionStep,
     for lemma in step.lemmas:
         if isinstance(lemma, Lemma) and lemma.index is not None:
             if lemma.index != index:
-                raise UserError(f"lemma {lemma.name} is over {lemma.index}, the induction over {index}")
+                raise BadInput(f"lemma {lemma.name} is over {lemma.index}, the induction over {index}")
             if lemma.least is not None and base_k < lemma.least:
-                raise UserError(
+                raise BadInput(
                     f"lemma {lemma.name} holds for {index} >= {lemma.least}; the induction starts at {base_k}"
                 )
     base_lhs, base_rhs = statement(sympy.Integer(base_k))

@@ -56,7 +56,7 @@ import sympy
 from sympy import ZZ, Expr, Symbol, sympify
 from sympy.polys.fields import FracElement, FracField
 
-from gdssm.errors import UserError
+from gdssm.core.errors import BadInput
 
 Letter: TypeAlias = tuple[str, bool]
 Word: TypeAlias = tuple[Letter, ...]
@@ -67,7 +67,7 @@ ONE = sympy.S.One
 REWRITE_LIMIT = 200_000
 
 
-class ShapeError(UserError, ValueError):
+class ShapeError(BadInput, ValueError):
     """A product or sum of elements whose symbolic shapes do not match structurally."""
 
 
@@ -75,9 +75,9 @@ def _dim(value: object) -> Expr:
     """A dimension: a SymPy Integer >= 1 or an expression in symbols (``N``, ``f + m``)."""
     dim = sympify(value)
     if not isinstance(dim, Expr) or not (dim.is_Integer or dim.free_symbols):
-        raise UserError(f"a dimension must be an integer >= 1 or a symbolic expression, got {value!r}")
+        raise BadInput(f"a dimension must be an integer >= 1 or a symbolic expression, got {value!r}")
     if dim.is_Integer and dim < 1:
-        raise UserError(f"a dimension must be >= 1, got {dim}")
+        raise BadInput(f"a dimension must be >= 1, got {dim}")
     return dim
 
 
@@ -147,11 +147,11 @@ class Algebra:
         return element
 
     def get(self, name: str) -> Generator:
-        """The declared generator ``name`` (``UserError`` if there is none)."""
+        """The declared generator ``name`` (``BadInput`` if there is none)."""
         try:
             return self._generators[name]
         except KeyError:
-            raise UserError(f"unknown generator {name}") from None
+            raise BadInput(f"unknown generator {name}") from None
 
     def identity(self, n: object) -> Element:
         """``I_n``: the empty word."""
@@ -163,7 +163,7 @@ class Algebra:
         return Element(self, _dim(rows), _dim(cols), {})
 
     def coeff(self, value: Scalar) -> Coeff:
-        """``value`` as an element of ``K`` (``UserError`` if it uses undeclared symbols)."""
+        """``value`` as an element of ``K`` (``BadInput`` if it uses undeclared symbols)."""
         if isinstance(value, FracElement):
             if value.field != self.field:
                 return self.coeff(value.as_expr())
@@ -175,7 +175,7 @@ class Algebra:
             return self.field.from_expr(expr)
         except (ValueError, sympy.CoercionFailed):
             extra = sorted(map(str, expr.free_symbols - set(self.scalars)))
-            raise UserError(
+            raise BadInput(
                 f"scalar {expr} is not in QQ({', '.join(map(str, self.scalars))}); "
                 f"declare {', '.join(extra) or 'its symbols'} in Algebra(scalars=...)"
             ) from None
@@ -300,7 +300,7 @@ class Element:
     # -- arithmetic --------------------------------------------------------------------------
     def _check_sum(self, other: Element, op: str) -> None:
         if other.algebra is not self.algebra:
-            raise UserError("elements of different algebras cannot be combined")
+            raise BadInput("elements of different algebras cannot be combined")
         if self.shape != other.shape:
             raise ShapeError(f"cannot {op} {_label(self)} ({_shape(self)}) and {_label(other)} ({_shape(other)})")
 
@@ -339,7 +339,7 @@ class Element:
         if not isinstance(other, Element):
             return self.scale(other)
         if other.algebra is not self.algebra:
-            raise UserError("elements of different algebras cannot be combined")
+            raise BadInput("elements of different algebras cannot be combined")
         if self.cols != other.rows:
             raise ShapeError(
                 f"cannot multiply {_label(self)} ({_shape(self)}) by {_label(other)} ({_shape(other)}): "
@@ -363,7 +363,7 @@ class Element:
 
     def __pow__(self, exponent: int) -> Element:
         if not isinstance(exponent, int) or exponent < 0:
-            raise UserError(f"only integer powers >= 0 are supported, got {exponent!r}")
+            raise BadInput(f"only integer powers >= 0 are supported, got {exponent!r}")
         if self.rows != self.cols:
             raise ShapeError(f"cannot take a power of {_label(self)} ({_shape(self)}): not square")
         result = self.algebra.identity(self.rows)
@@ -441,13 +441,13 @@ class Hypothesis:
 
     def __post_init__(self) -> None:
         if self.lhs.algebra is not self.rhs.algebra:
-            raise UserError(f"hypothesis {self.name}: sides belong to different algebras")
+            raise BadInput(f"hypothesis {self.name}: sides belong to different algebras")
         if self.lhs.shape != self.rhs.shape:
             raise ShapeError(f"hypothesis {self.name}: lhs is {_shape(self.lhs)} but rhs is {_shape(self.rhs)}")
         if len(self.lhs) != 1 or not next(iter(self.lhs.terms)):
-            raise UserError(f"hypothesis {self.name}: lhs must be one nonempty word, got {self.lhs}")
+            raise BadInput(f"hypothesis {self.name}: lhs must be one nonempty word, got {self.lhs}")
         if self.lhs.algebra.has_inner_one(next(iter(self.lhs.terms))):
-            raise UserError(f"hypothesis {self.name}: lhs {self.lhs} has an inner dimension 1; state it the other way")
+            raise BadInput(f"hypothesis {self.name}: lhs {self.lhs} has an inner dimension 1; state it the other way")
 
     def rules(self) -> tuple[Rule, ...]:
         """``w -> rhs / c`` and, if ``w^T != w``, ``w^T -> rhs^T / c``."""
@@ -475,7 +475,7 @@ class NormalForm:
         self._by_first: dict[Letter, list[Rule]] = {}
         for hyp in self.hypotheses:
             if hyp.lhs.algebra is not algebra:
-                raise UserError(f"hypothesis {hyp.name} belongs to another algebra")
+                raise BadInput(f"hypothesis {hyp.name} belongs to another algebra")
             for rule in hyp.rules():
                 self._by_first.setdefault(rule.lhs[0], []).append(rule)
         self._cache: dict[Word, tuple[dict[Word, Coeff], frozenset[str]]] = {}
@@ -488,7 +488,7 @@ class NormalForm:
         """``NF_H(element)`` and the names of the hypotheses whose rules fired."""
         alg = self.algebra
         if element.algebra is not alg:
-            raise UserError("element belongs to another algebra")
+            raise BadInput("element belongs to another algebra")
         terms: dict[Word, Coeff] = {}
         used: set[str] = set()
         for word, c in element.terms.items():
@@ -530,7 +530,7 @@ class NormalForm:
                 continue
             rewrites += 1
             if rewrites > REWRITE_LIMIT:
-                raise UserError(
+                raise BadInput(
                     f"rewriting did not terminate within {REWRITE_LIMIT} steps "
                     f"(hypotheses: {', '.join(h.name for h in self.hypotheses)})"
                 )

@@ -13,7 +13,7 @@ Rings provided (the data symbols are those of :func:`symbolic.task.symbolic_cont
 * :func:`mpoly_ring` -- QQ[data, eta, ...] as python-flint ``fmpq_mpoly`` (canonical sparse polynomials:
   equality of two elements *is* equality of polynomials);
 * :func:`modp_ring` -- ZZ/p as ``flint.nmod`` at a point; 1/q is the modular inverse, a q divisible by p is
-  refused (:class:`~gdssm.errors.UserError`);
+  refused (:class:`~gdssm.core.errors.BadInput`);
 * :func:`fraction_ring` -- QQ as :class:`fractions.Fraction` at a point;
 * :func:`z3_ring` -- Z3 real arithmetic with a ``Real`` variable per symbol;
 * :func:`degree_ring` -- :class:`Degree`, an upper bound on total degree (deg(a+b) <= max, deg(ab) <= sum):
@@ -37,12 +37,12 @@ import flint
 import sympy as sp
 import z3
 
-from gdssm.errors import UserError
-from symbolic.constructions import Construction
-from symbolic.dense import Mat, add, convert, entries, matmul
-from symbolic.gd import GDSpec, gd_weights
-from symbolic.reference import ReferenceTwoStep, two_step_expected_difference
-from symbolic.task import Context, symbolic_context
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.dense import Mat, add, convert, entries, matmul
+from gdssm.symbolic.gd import GDSpec, gd_weights
+from gdssm.symbolic.reference import ReferenceTwoStep, two_step_expected_difference
+from gdssm.symbolic.task import Context, symbolic_context
 
 Program = Callable[[Context, "Ring"], list[Mat]]
 
@@ -68,7 +68,7 @@ class Ring:
             return self.rational(int(expr.p), int(expr.q))
         if isinstance(expr, sp.Symbol):
             if expr not in self.values:
-                raise UserError(f"symbol {expr} has no value in the ring {self.name}")
+                raise BadInput(f"symbol {expr} has no value in the ring {self.name}")
             return self.values[expr]
         if isinstance(expr, sp.Add | sp.Mul):
             parts = [self(arg) for arg in expr.args]
@@ -81,7 +81,7 @@ class Ring:
             for _ in range(int(expr.exp)):
                 power = power * base
             return power
-        raise UserError(f"parameter entry {expr} is not a polynomial with rational coefficients; "
+        raise BadInput(f"parameter entry {expr} is not a polynomial with rational coefficients; "
                         f"the exact checks need exact polynomial parameters")
 
 
@@ -89,7 +89,7 @@ def mpoly_ring(symbols: Sequence[sp.Symbol]) -> Ring:
     """QQ[symbols] as flint ``fmpq_mpoly`` (degrevlex), every symbol a generator."""
     names = [str(s) for s in symbols]
     if len(set(names)) != len(names):
-        raise UserError(f"two symbols share a name among {names}")
+        raise BadInput(f"two symbols share a name among {names}")
     ctx = flint.fmpq_mpoly_ctx.get(names, "degrevlex")
     gens = dict(zip(symbols, ctx.gens(), strict=True))
     return Ring("QQ[...] (fmpq_mpoly)", lambda p, q: ctx.constant(flint.fmpq(p, q)), gens)
@@ -100,7 +100,7 @@ def modp_ring(prime: int, values: Mapping[sp.Symbol, int]) -> Ring:
 
     def rational(p: int, q: int) -> Any:
         if q % prime == 0:
-            raise UserError(f"denominator {q} is divisible by the prime {prime}: no inverse modulo it")
+            raise BadInput(f"denominator {q} is divisible by the prime {prime}: no inverse modulo it")
         return flint.nmod(p, prime) / flint.nmod(q, prime)
 
     return Ring(f"ZZ/{prime}", rational, {s: flint.nmod(v, prime) for s, v in values.items()})
@@ -247,4 +247,4 @@ def program_pair(target: Construction | ReferenceTwoStep | ProgramPair) -> Progr
         return reference_pair(target)
     if isinstance(target, Construction):
         return construction_pair(target)
-    raise UserError(f"cannot check a {type(target).__name__}: need a construction or a program pair")
+    raise BadInput(f"cannot check a {type(target).__name__}: need a construction or a program pair")

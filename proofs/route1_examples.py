@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import sympy
 from sympy import MatrixSymbol, Symbol, Trace
 
-from proofs.induction import Derivation, InductionStep, K, Kind, Proof, induction
-from proofs.normal_form import Algebra, CheckResult, Element, Hypothesis, NormalForm, equal
-from proofs.sympy_bridge import to_element
+from gdssm.proofs.induction import Derivation, InductionStep, K, Kind, Proof, induction
+from gdssm.proofs.normal_form import Algebra, CheckResult, Element, Hypothesis, NormalForm, equal
+from gdssm.proofs.sympy_bridge import to_element
 
 N, f, m, H = sympy.symbols("N f m H", integer=True, positive=True)
 alpha, eta, P = sympy.symbols("alpha eta P")
@@ -442,7 +442,7 @@ def k_step_induction(beta: sympy.Expr = alpha, c: sympy.Expr = alpha, split: boo
 
     ``beta`` (the readout step), ``c`` (the readout weight) and ``split`` (assume ``E_x^T E_y = 0``) are the
     construction's; other values state a wrong construction: a wrong ``c`` fails the readout record, and a
-    record that fails while a later proof needs it as a lemma raises :class:`VerificationFailure`.
+    record that fails while a later proof needs it as a lemma raises :class:`Refuted`.
     """
     alg = algebra()
     lay = layer(alg)

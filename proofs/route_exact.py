@@ -42,8 +42,8 @@ from typing import Any
 
 import sympy as sp
 
-from gdssm.errors import UserError
-from proofs.rings import (
+from gdssm.core.errors import BadInput
+from gdssm.proofs.rings import (
     Degree,
     ProgramPair,
     Ring,
@@ -53,9 +53,9 @@ from proofs.rings import (
     mpoly_ring,
     program_pair,
 )
-from symbolic.constructions import Construction
-from symbolic.dense import Mat
-from symbolic.reference import ReferenceTwoStep
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.dense import Mat
+from gdssm.symbolic.reference import ReferenceTwoStep
 
 MODES = ("auto", "mpoly", "random")
 DEFAULT_MEMORY = 4 << 30
@@ -115,7 +115,7 @@ def run_capped(job: Callable[[], dict[str, Any]], memory_bytes: int = DEFAULT_ME
 
     The child's JSON-serialisable answer comes back through a pipe. A child killed by a signal that memory
     exhaustion raises (flint's abort, a segfault, the OOM killer) or by a MemoryError is ``exceeded``; one
-    that does not answer in time is killed and ``timeout``. A :class:`UserError` in the child is re-raised.
+    that does not answer in time is killed and ``timeout``. A :class:`BadInput` in the child is re-raised.
     The cap is ``RLIMIT_AS`` = the address space at the fork + ``memory_bytes``: heap the parent had freed
     but still maps is reused by the child uncounted, so the true ceiling can exceed the cap by that much.
     """
@@ -143,7 +143,7 @@ def run_capped(job: Callable[[], dict[str, Any]], memory_bytes: int = DEFAULT_ME
                                                       f"(child exit code {code})")
         return Capped("error", None, seconds, f"child died with exit code {code}")
     if message["status"] == "user-error":
-        raise UserError(message["detail"])
+        raise BadInput(message["detail"])
     if message["status"] == "error":
         return Capped("error", None, seconds, message["detail"])
     return Capped("ok", message["result"], seconds)
@@ -167,7 +167,7 @@ def _child(job: Callable[[], dict[str, Any]], writer: Connection, memory_bytes: 
         message = json.dumps({"status": "ok", "result": job()})
     except MemoryError:
         os._exit(_EXIT_MEMORY)
-    except UserError as exc:
+    except BadInput as exc:
         message = json.dumps({"status": "user-error", "detail": str(exc)})
     except Exception:
         message = json.dumps({"status": "error", "detail": traceback.format_exc()})
@@ -192,7 +192,7 @@ def check_exact(target: Construction | ReferenceTwoStep | ProgramPair, mode: str
     ``seed`` fixes the random points (None: drawn from the OS); ``memory_bytes`` and ``timeout`` cap mpoly.
     """
     if mode not in MODES:
-        raise UserError(f"unknown mode {mode!r} of the exact check; choose one of {', '.join(MODES)}")
+        raise BadInput(f"unknown mode {mode!r} of the exact check; choose one of {', '.join(MODES)}")
     pair = program_pair(target)
     if mode == "random":
         return check_random(pair, seed)

@@ -20,9 +20,9 @@ from typing import Any
 
 import z3
 
-from proofs.rings import ProgramPair, program_pair, z3_ring
-from symbolic.constructions import ETA, Construction
-from symbolic.reference import ReferenceTwoStep
+from gdssm.proofs.rings import ProgramPair, program_pair, z3_ring
+from gdssm.symbolic.constructions import ETA, Construction
+from gdssm.symbolic.reference import ReferenceTwoStep
 
 
 @dataclass(frozen=True)

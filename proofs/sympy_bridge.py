@@ -28,8 +28,8 @@ import sympy
 from sympy import Expr, Identity, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Transpose, ZeroMatrix
 from sympy.functions.elementary.complexes import transpose
 
-from gdssm.errors import UserError
-from proofs.normal_form import Algebra, Coeff, Element, ShapeError, Word
+from gdssm.core.errors import BadInput
+from gdssm.proofs.normal_form import Algebra, Coeff, Element, ShapeError, Word
 
 _Converted: TypeAlias = Element | Expr  # an Expr here is a commutative scalar
 
@@ -38,7 +38,7 @@ def to_element(expr: object, algebra: Algebra) -> Element:
     """Convert a SymPy matrix (or noncommutative) expression into an element of ``algebra``."""
     result = _convert(expr if isinstance(expr, sympy.Basic) else sympy.sympify(expr), algebra)
     if not isinstance(result, Element):
-        raise UserError(f"{expr} is a scalar, not a matrix expression")
+        raise BadInput(f"{expr} is a scalar, not a matrix expression")
     return result
 
 
@@ -65,13 +65,13 @@ def _convert(expr: sympy.Basic, alg: Algebra) -> _Converted:
     if _is_scalar(expr) and not expr.atoms(MatrixSymbol):
         assert isinstance(expr, Expr)
         return expr
-    raise UserError(f"unsupported expression node {type(expr).__name__}: {expr}")
+    raise BadInput(f"unsupported expression node {type(expr).__name__}: {expr}")
 
 
 def _known_symmetric(alg: Algebra, name: str) -> bool:
     try:
         return alg.get(name).symmetric
-    except UserError:
+    except BadInput:
         return False
 
 
@@ -81,20 +81,20 @@ def _is_scalar(expr: sympy.Basic) -> bool:
 
 def _matrix(value: _Converted, context: sympy.Basic) -> Element:
     if not isinstance(value, Element):
-        raise UserError(f"expected a matrix inside {context}, got the scalar {value}")
+        raise BadInput(f"expected a matrix inside {context}, got the scalar {value}")
     return value
 
 
 def _power(base: Element, exponent: sympy.Basic, context: sympy.Basic) -> Element:
     if not (isinstance(exponent, sympy.Integer) and exponent >= 0):
-        raise UserError(f"only integer powers >= 0 are supported, got {context}")
+        raise BadInput(f"only integer powers >= 0 are supported, got {context}")
     return base ** int(exponent)
 
 
 def _sum(parts: list[_Converted], alg: Algebra, context: sympy.Basic) -> Element:
     matrices = [p for p in parts if isinstance(p, Element)]
     if not matrices:
-        raise UserError(f"no matrix term in {context}")
+        raise BadInput(f"no matrix term in {context}")
     total = matrices[0]
     for term in matrices[1:]:
         total = total + term

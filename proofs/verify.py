@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proofs.claims import CLAIMS, ROUTES, Claim
+from gdssm.proofs.claims import CLAIMS, ROUTES, Claim
 
 PROOF_ROUTES = ("symbolic", "exact", "z3")
 
@@ -56,7 +56,7 @@ def run_exact(c: Claim) -> Outcome:
     if c.scalar_check is not None:
         ok, detail = c.scalar_check()
         return Outcome(c.id, "exact", ok, "see detail", "SymPy identity", time.perf_counter() - start, detail)
-    from proofs.route_exact import check_exact
+    from gdssm.proofs.route_exact import check_exact
 
     results = [check_exact(target, "auto", seed=0) for target in c.targets()]
     bad = next((r for r in results if not r.ok), None)
@@ -70,7 +70,7 @@ def run_exact(c: Claim) -> Outcome:
 
 def run_z3(c: Claim) -> Outcome:
     """The second checker on every target."""
-    from proofs.route_z3 import check_z3
+    from gdssm.proofs.route_z3 import check_z3
 
     start = time.perf_counter()
     results = [check_z3(target, timeout=60.0) for target in c.targets()]
@@ -86,14 +86,14 @@ RUNNERS: dict[str, Callable[[Claim], Outcome]] = {"symbolic": run_symbolic, "exa
 
 def plan(claim_ids: Iterable[str] | None, routes: Iterable[str] | None) -> list[tuple[Claim, str]]:
     """The (claim, route) pairs to run: the routes each selected claim lists, filtered by ``routes``."""
-    from gdssm.errors import UserError
-    from proofs.claims import claim
+    from gdssm.core.errors import BadInput
+    from gdssm.proofs.claims import claim
 
     chosen = [claim(i) for i in claim_ids] if claim_ids else list(CLAIMS)
     wanted = set(routes) if routes else set(ROUTES)
     unknown = wanted - set(ROUTES)
     if unknown:
-        raise UserError(f"unknown route {sorted(unknown)[0]!r}; choose from {', '.join(ROUTES)}")
+        raise BadInput(f"unknown route {sorted(unknown)[0]!r}; choose from {', '.join(ROUTES)}")
     return [(c, r) for c in chosen for r in c.routes if r in wanted]
 
 
@@ -126,7 +126,7 @@ def versions() -> dict[str, str]:
 
 def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """The certificate document: per outcome the claim id, statement hash, route, result, dims, time."""
-    from proofs.claims import claim
+    from gdssm.proofs.claims import claim
 
     rows = []
     for o in outcomes:

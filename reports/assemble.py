@@ -20,16 +20,16 @@ from pathlib import Path
 
 import sympy as sp
 
-from proofs.verify import Outcome, certificates
-from reports import evidence
-from reports.from_registry import claim_views, route_views
-from reports.learned import learned_views
-from reports.model import ParameterView, ReportInput, step_size_view
-from reports.tex import tex_math
-from reports.two_step_audit import two_step_audit
-from symbolic.constructions import ETA, PARAMETER_ROLES, k_step
-from symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS
-from symbolic.stepsize import input_law, optimal_step_summary
+from gdssm.proofs.verify import Outcome, certificates
+from gdssm.reports import evidence
+from gdssm.reports.from_registry import claim_views, route_views
+from gdssm.reports.learned import learned_views
+from gdssm.reports.model import ParameterView, ReportInput, step_size_view
+from gdssm.reports.tex import tex_math
+from gdssm.reports.two_step_audit import two_step_audit
+from gdssm.symbolic.constructions import ETA, PARAMETER_ROLES, k_step
+from gdssm.symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS
+from gdssm.symbolic.stepsize import input_law, optimal_step_summary
 
 TITLE = "gdssm: derivations and proofs that a state-space layer runs gradient descent in context"
 SHOWN_STEPS = 2

@@ -4,7 +4,7 @@
   ``ReportInput.source_date`` or ``SOURCE_DATE_EPOCH``).
 * :func:`write_report` -- writes ``<out>.tex`` and the figures next to ``<out>.pdf``, runs ``latexmk`` in a
   temporary directory beside the output, and moves the PDF into place atomically. A LaTeX error raises
-  :class:`~gdssm.errors.UserError` with the log's first error line, the ``.tex`` line and the template line
+  :class:`~gdssm.core.errors.BadInput` with the log's first error line, the ``.tex`` line and the template line
   it came from; the log is kept as ``<out>.log``. Without ``latexmk``/``pdflatex`` only the ``.tex`` and the
   figures are written and the result says what to install (the caller exits 0).
 """
@@ -19,12 +19,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdssm.atomic import write_bytes, write_text
-from gdssm.errors import UserError
-from reports.context import template_context
-from reports.figures import figure_name, write_figures
-from reports.latex import claim_accessors, make_environment, template_origin
-from reports.model import ReportInput
+from gdssm.core.atomic import write_bytes, write_text
+from gdssm.core.errors import BadInput
+from gdssm.reports.context import template_context
+from gdssm.reports.figures import figure_name, write_figures
+from gdssm.reports.latex import claim_accessors, make_environment, template_origin
+from gdssm.reports.model import ReportInput
 
 INSTALL_HINT = ("apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
                 "texlive-pictures latexmk")
@@ -68,7 +68,7 @@ def _copy_learned_figures(report: ReportInput, directory: Path, prefix: str) -> 
             try:
                 data = Path(source).read_bytes()
             except OSError as err:
-                raise UserError(f"training figure {source} cannot be read: {err}") from None
+                raise BadInput(f"training figure {source} cannot be read: {err}") from None
             target = directory / learned_figure_name(prefix, view.preset, source)
             write_bytes(target, data)
             copied.append(target)
@@ -95,7 +95,7 @@ def write_report(report: ReportInput, out_pdf: str | os.PathLike[str], tex_only:
     """Write ``<out>.tex`` and the figures, then (unless ``tex_only``) build ``out_pdf`` with latexmk."""
     out = Path(out_pdf)
     if out.suffix.lower() != ".pdf":
-        raise UserError(f"the report output must be a .pdf path, got {str(out)!r}")
+        raise BadInput(f"the report output must be a .pdf path, got {str(out)!r}")
     prefix = file_prefix(out)
     tex = render_tex(report, figure_prefix=prefix)
     tex_path = out.with_suffix(".tex")
@@ -125,14 +125,14 @@ def _compile(tex: str, prefix: str, figures: tuple[Path, ...], out: Path) -> Non
             proc = subprocess.run(cmd, cwd=build, capture_output=True, text=True, errors="replace",
                                   timeout=LATEXMK_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
         except subprocess.TimeoutExpired:
-            raise UserError(f"latexmk did not finish within {LATEXMK_TIMEOUT_S} s") from None
+            raise BadInput(f"latexmk did not finish within {LATEXMK_TIMEOUT_S} s") from None
         log = build / f"{prefix}.log"
         pdf = build / f"{prefix}.pdf"
         if proc.returncode != 0 or not pdf.exists():
             kept = out.with_suffix(".log")
             if log.exists():
                 write_bytes(kept, log.read_bytes())
-            raise UserError(latex_error_message(
+            raise BadInput(latex_error_message(
                 log.read_text(encoding="latin-1") if log.exists() else "", tex, out.with_suffix(".tex").name,
                 proc.stdout + proc.stderr, kept if log.exists() else None))
         os.replace(pdf, out)

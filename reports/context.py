@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gdssm.errors import UserError
-from reports.graph import layout
-from reports.model import ReportInput
-from reports.tex import TexMath
+from gdssm.core.errors import BadInput
+from gdssm.reports.graph import layout
+from gdssm.reports.model import ReportInput
+from gdssm.reports.tex import TexMath
 
 STEP_SIZE_LABELS = {
     "E_trG": TexMath(r"\mathbb{E}\operatorname{tr} G"),
@@ -85,7 +85,7 @@ def report_date(report: ReportInput, environ: Mapping[str, str] = os.environ) ->
     try:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
     except (ValueError, OverflowError, OSError):
-        raise UserError(f"SOURCE_DATE_EPOCH must be an integer number of seconds, got {epoch!r}") from None
+        raise BadInput(f"SOURCE_DATE_EPOCH must be an integer number of seconds, got {epoch!r}") from None
 
 
 def template_context(report: ReportInput, figures: Mapping[str, str]) -> dict[str, Any]:

@@ -17,17 +17,17 @@ from collections.abc import Callable, Sequence
 import sympy as sp
 import torch
 
-from gdssm.errors import VerificationFailure
-from numeric.check import CheckReport, check_construction, run_check
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from numeric.samplers import TaskLaw, sample_tasks
-from proofs.route_exact import check_exact
-from proofs.route_z3 import check_z3
-from reports.model import MutantView, NumericTable
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.mutants import MUTANTS, Mutant
-from symbolic.stepsize import input_law, optimal_alpha
+from gdssm.core.errors import Refuted
+from gdssm.numeric.check import CheckReport, check_construction, run_check
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw, sample_tasks
+from gdssm.proofs.route_exact import check_exact
+from gdssm.proofs.route_z3 import check_z3
+from gdssm.reports.model import MutantView, NumericTable
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.mutants import MUTANTS, Mutant
+from gdssm.symbolic.stepsize import input_law, optimal_alpha
 
 LAW = TaskLaw(inputs="uniform", input_range=1.0)
 """x ~ U(-1/2, 1/2) coordinatewise, W ~ N(0, I): the paper's setting (DESIGN §1.4)."""
@@ -131,7 +131,7 @@ def mutant_bases(f: int, m: int, N: int) -> tuple[Construction, ...]:
 def _numeric_rejects(c: Construction) -> bool:
     try:
         check_construction(c, examples=MUTANT_EXAMPLES, seed=0, dtypes=(torch.float64,), shrink=False)
-    except VerificationFailure:
+    except Refuted:
         return True
     return False
 

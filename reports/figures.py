@@ -18,7 +18,7 @@ from pathlib import Path
 from matplotlib import style
 from matplotlib.figure import Figure
 
-from gdssm.atomic import write_bytes
+from gdssm.core.atomic import write_bytes
 
 _METADATA = {"CreationDate": None, "Producer": "gdssm (matplotlib)", "Creator": None}
 _STYLES = ("-o", "--s", ":^", "-.d")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from proofs.claims import CLAIMS, ROUTES, TRUSTED_BASE, Claim
-from proofs.induction import Proof
-from proofs.sympy_bridge import latex
-from proofs.verify import Outcome
-from reports.model import ClaimView, ProofStepView, RouteResultView, RouteView
-from reports.tex import TexMath
+from gdssm.proofs.claims import CLAIMS, ROUTES, TRUSTED_BASE, Claim
+from gdssm.proofs.induction import Proof
+from gdssm.proofs.sympy_bridge import latex
+from gdssm.proofs.verify import Outcome
+from gdssm.reports.model import ClaimView, ProofStepView, RouteResultView, RouteView
+from gdssm.reports.tex import TexMath
 
 Outcomes = Mapping[tuple[str, str], Outcome]
 """(claim id, route) -> the outcome of that route on that claim."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gdssm.errors import UserError
-from reports.model import ClaimView
+from gdssm.core.errors import BadInput
+from gdssm.reports.model import ClaimView
 
 X_STEP_CM = 3.6
 Y_STEP_CM = 1.8
@@ -66,7 +66,7 @@ class DepGraph:
 
 
 def levels(claims: Sequence[ClaimView]) -> dict[str, int]:
-    """Topological level of every claim; a dependency cycle raises :class:`UserError` naming it."""
+    """Topological level of every claim; a dependency cycle raises :class:`BadInput` naming it."""
     by_id = {c.id: c for c in claims}
     out: dict[str, int] = {}
     visiting: list[str] = []
@@ -76,7 +76,7 @@ def levels(claims: Sequence[ClaimView]) -> dict[str, int]:
             return out[cid]
         if cid in visiting:
             cycle = [*visiting[visiting.index(cid):], cid]
-            raise UserError(f"claim dependency cycle: {' -> '.join(cycle)}")
+            raise BadInput(f"claim dependency cycle: {' -> '.join(cycle)}")
         visiting.append(cid)
         level = 1 + max((visit(u) for u in by_id[cid].uses), default=-1)
         visiting.pop()

@@ -26,16 +26,16 @@ from typing import Any
 
 import jinja2
 
-from gdssm.errors import UserError
-from reports.model import ClaimView, ReportInput
-from reports.tex import TexMath, TexRaw, inline, tex_escape
+from gdssm.core.errors import BadInput
+from gdssm.reports.model import ClaimView, ReportInput
+from gdssm.reports.tex import TexMath, TexRaw, inline, tex_escape
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 MARKER = "%tpl:"
 _MARKER_RE = re.compile(r"%tpl:(?P<name>[\w.-]+):(?P<line>\d+)\s*$")
 
 
-class UnverifiedClaimError(UserError):
+class UnverifiedClaimError(BadInput):
     """A template asked for a claim that has not passed every route it requires."""
 
     def __init__(self, claim_id: str, reason: str = "it has not passed all its required routes") -> None:

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from numeric.train import PRESETS
-from numeric.train_artifacts import load_outputs
-from reports.model import LearnedView, NumericTable
+from gdssm.numeric.train import PRESETS
+from gdssm.numeric.train_artifacts import load_outputs
+from gdssm.reports.model import LearnedView, NumericTable
 
 HEADER = ("run", "loss", "GD target", "gap", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
           "50/50 loss")

@@ -14,8 +14,8 @@ from tokenize import TokenError
 
 import sympy as sp
 
-from gdssm.errors import UserError
-from reports.tex import TexMath, matrix_tex, tex_math
+from gdssm.core.errors import BadInput
+from gdssm.reports.tex import TexMath, matrix_tex, tex_math
 
 _NO_SYMBOL = TexMath("")
 
@@ -56,7 +56,7 @@ class ProofStepView:
         _require_math("ProofStepView", "lhs_tex", self.lhs_tex)
         _require_math("ProofStepView", "rhs_tex", self.rhs_tex)
         if self.justification not in JUSTIFICATIONS:
-            raise UserError(f"proof step justification must be one of {', '.join(JUSTIFICATIONS)}, "
+            raise BadInput(f"proof step justification must be one of {', '.join(JUSTIFICATIONS)}, "
                             f"got {self.justification!r}")
 
     @property
@@ -88,9 +88,9 @@ class ClaimView:
         for hyp in self.hypotheses_tex:
             _require_math("ClaimView", "hypotheses_tex", hyp)
         if self.kind not in CLAIM_KINDS:
-            raise UserError(f"claim {self.id}: kind must be one of {', '.join(CLAIM_KINDS)}, got {self.kind!r}")
+            raise BadInput(f"claim {self.id}: kind must be one of {', '.join(CLAIM_KINDS)}, got {self.kind!r}")
         if not self.routes:
-            raise UserError(f"claim {self.id} requires no route; every claim needs at least one")
+            raise BadInput(f"claim {self.id} requires no route; every claim needs at least one")
 
     @property
     def step_routes(self) -> tuple[str, ...]:
@@ -157,7 +157,7 @@ class NumericTable:
     def __post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.header):
-                raise UserError(f"table {self.caption!r}: row {row!r} has {len(row)} cells, "
+                raise BadInput(f"table {self.caption!r}: row {row!r} has {len(row)} cells, "
                                 f"the header has {len(self.header)}")
 
 
@@ -241,15 +241,15 @@ class ReportInput:
         ids = [c.id for c in self.claims]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise UserError(f"duplicate claim ids: {', '.join(dup)}")
+            raise BadInput(f"duplicate claim ids: {', '.join(dup)}")
         route_names = {r.name for r in self.routes}
         for c in self.claims:
             unknown = sorted({u for u in c.uses if u not in ids})
             if unknown:
-                raise UserError(f"claim {c.id} uses unknown claims: {', '.join(unknown)}")
+                raise BadInput(f"claim {c.id} uses unknown claims: {', '.join(unknown)}")
             bad = sorted({r for r in (*c.routes, *c.results) if r not in route_names})
             if bad:
-                raise UserError(f"claim {c.id} names unknown routes: {', '.join(bad)}")
+                raise BadInput(f"claim {c.id} names unknown routes: {', '.join(bad)}")
         _check_series("loss_vs_k", self.loss_vs_k, "k")
         _check_series("error_vs_N", self.error_vs_N, "N")
 
@@ -284,8 +284,8 @@ def _check_series(name: str, data: Mapping[str, Sequence[float]], axis: str) -> 
     if not data:
         return
     if axis not in data or len(data) < 2:
-        raise UserError(f"{name} needs the key {axis!r} and at least one series, got keys {sorted(data)}")
+        raise BadInput(f"{name} needs the key {axis!r} and at least one series, got keys {sorted(data)}")
     n = len(data[axis])
     for label, values in data.items():
         if len(values) != n:
-            raise UserError(f"{name}: series {label!r} has {len(values)} values, {axis!r} has {n}")
+            raise BadInput(f"{name}: series {label!r} has {len(values)} values, {axis!r} has {n}")

@@ -15,11 +15,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from proofs.claims import claim
-from reports.tex import TexMath
-from symbolic.reference import VARIANTS, reference_two_step
-from symbolic.stepsize import input_law, optimal_alpha
-from symbolic.task import Context
+from gdssm.proofs.claims import claim
+from gdssm.reports.tex import TexMath
+from gdssm.symbolic.reference import VARIANTS, reference_two_step
+from gdssm.symbolic.stepsize import input_law, optimal_alpha
+from gdssm.symbolic.task import Context
 
 AUDIT_F = AUDIT_N = 10
 """The paper's setting: f = N = 10, vector task (m = f), x ~ U(-1/2, 1/2), W ~ N(0, I)."""

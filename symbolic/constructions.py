@@ -25,12 +25,13 @@ from typing import Any
 
 import sympy as sp
 
-from gdssm.errors import UserError, require_dim, require_steps
-from symbolic.dense import Mat
-from symbolic.gd import GDSpec, gd_predictions
-from symbolic.layer import LayerParams, Readout, layer_predictions
-from symbolic.layouts import Layout, make_layout
-from symbolic.task import Context
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_dim, require_steps
+from gdssm.symbolic.dense import Mat
+from gdssm.symbolic.gd import GDSpec, gd_predictions
+from gdssm.symbolic.layer import LayerParams, Readout, layer_predictions
+from gdssm.symbolic.layouts import Layout, make_layout
+from gdssm.symbolic.task import Context
 
 CONSTRUCTIONS = ("one-step", "k-step", "reference-two-step")
 ETA = sp.Symbol("eta", positive=True)
@@ -84,13 +85,13 @@ def parse_eta(text: str | int | sp.Expr) -> sp.Expr:
     try:
         value = sp.Rational(str(text).strip()) if not isinstance(text, sp.Expr) else text
     except (TypeError, ValueError, SyntaxError):
-        raise UserError(f"step size eta must be a number, a fraction or 'symbolic', got {text!r}") from None
+        raise BadInput(f"step size eta must be a number, a fraction or 'symbolic', got {text!r}") from None
     if value.free_symbols:
         return value
     if not value.is_finite or not value.is_real:
-        raise UserError(f"step size eta must be finite, got {text!r}")
+        raise BadInput(f"step size eta must be finite, got {text!r}")
     if value <= 0:
-        raise UserError(f"step size eta must be positive, got {text!r}")
+        raise BadInput(f"step size eta must be positive, got {text!r}")
     return value
 
 
@@ -98,9 +99,9 @@ def _exact(value: Any, name: str) -> sp.Expr:
     try:
         out = sp.Rational(str(value)) if not isinstance(value, sp.Basic) else value
     except (TypeError, ValueError, SyntaxError):
-        raise UserError(f"{name} must be a number or a fraction, got {value!r}") from None
+        raise BadInput(f"{name} must be a number or a fraction, got {value!r}") from None
     if not out.free_symbols and not out.is_finite:
-        raise UserError(f"{name} must be finite, got {value!r}")
+        raise BadInput(f"{name} must be finite, got {value!r}")
     return out
 
 
@@ -119,7 +120,7 @@ def one_step(
     F = sp.zeros(m, H)
     if W0 is not None:
         if W0.shape != (m, f):
-            raise UserError(f"W0 must be m x f = {m} x {f}, got {W0.shape[0]} x {W0.shape[1]}")
+            raise BadInput(f"W0 must be m x f = {m} x {f}, got {W0.shape[0]} x {W0.shape[1]}")
         Q[0, 0] = 1
         V1 = -lay.E_y * W0 * lay.E_x.T
         F = W0 * lay.E_x.T
@@ -142,10 +143,10 @@ def k_step(
     require_steps(k)
     lay = make_layout(layout, f, m)
     if not lay.orthogonal:
-        raise UserError(f"the k-step construction needs E_x^T E_y = 0 (layout 'split'), not layout {layout!r}")
+        raise BadInput(f"the k-step construction needs E_x^T E_y = 0 (layout 'split'), not layout {layout!r}")
     step_etas = tuple(parse_eta(e) for e in etas) if etas is not None else (parse_eta(eta),) * k
     if len(step_etas) != k:
-        raise UserError(f"got {len(step_etas)} per-step step sizes for k = {k} steps")
+        raise BadInput(f"got {len(step_etas)} per-step step sizes for k = {k} steps")
     lam_, gamma_ = _exact(lam, "lambda"), _exact(gamma, "weight decay gamma")
     gd = GDSpec(etas=step_etas, normaliser=N, gamma=gamma_, lam=lam_)
     alphas, rhos = gd.alphas, gd.decays

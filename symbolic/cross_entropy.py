@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gdssm.errors import require_dim
+from gdssm.core.validation import require_dim
 
 
 @dataclass(frozen=True)

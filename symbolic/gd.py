@@ -24,9 +24,9 @@ from typing import Any
 
 import sympy as sp
 
-from gdssm.errors import UserError
-from symbolic.dense import Mat, add, full, matmul, scale, sub, transpose
-from symbolic.task import Context
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.dense import Mat, add, full, matmul, scale, sub, transpose
+from gdssm.symbolic.task import Context
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def closed_form(
     Defaults: alpha_j = alpha, rho_j = 1.
     """
     if k < 0:
-        raise UserError(f"number of steps k must be >= 0, got {k}")
+        raise BadInput(f"number of steps k must be >= 0, got {k}")
     f, m = sp.symbols("f m", integer=True, positive=True)
     W0, A, G = sp.MatrixSymbol("W_0", m, f), sp.MatrixSymbol("A", m, f), sp.MatrixSymbol("G", f, f)
     P = sp.MatrixSymbol("P", f, f) if preconditioned else sp.Identity(f)
@@ -108,7 +108,7 @@ def closed_form(
     al = list(alphas) if alphas is not None else [alpha] * k
     rh = list(decays) if decays is not None else [sp.Integer(1)] * k
     if len(al) != k or len(rh) != k:
-        raise UserError(f"need {k} step sizes and decays, got {len(al)} and {len(rh)}")
+        raise BadInput(f"need {k} step sizes and decays, got {len(al)} and {len(rh)}")
     Ms = [rh[j] * sp.Identity(f) - al[j] * G * P for j in range(k)]
 
     def prod(factors: Sequence[sp.MatrixExpr]) -> sp.MatrixExpr:

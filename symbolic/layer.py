@@ -23,8 +23,8 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, sub
-from symbolic.task import Context
+from gdssm.symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, sub
+from gdssm.symbolic.task import Context
 
 PARAMETER_NAMES = ("Q", "Lambda", "d", "C", "F", "V1", "V2", "V3", "R")
 

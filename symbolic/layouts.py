@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gdssm.errors import UserError, require_dim
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_dim
 
 LAYOUTS = ("split", "reference")
 
@@ -57,7 +58,7 @@ def make_layout(name: str, f: int, m: int) -> Layout:
         elif m == 1:
             E_x, E_y = sp.eye(f), sp.Matrix.vstack(sp.zeros(f - 1, 1), sp.ones(1, 1))
         else:
-            raise UserError(f"layout 'reference' needs m = f (vector task) or m = 1 (scalar task), got f={f}, m={m}")
+            raise BadInput(f"layout 'reference' needs m = f (vector task) or m = 1 (scalar task), got f={f}, m={m}")
     else:
-        raise UserError(f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}")
+        raise BadInput(f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}")
     return Layout(name=name, f=f, m=m, E_x=E_x, E_y=E_y)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbolic.constructions import Construction
-from symbolic.layer import Readout
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.layer import Readout
 
 
 @dataclass(frozen=True)

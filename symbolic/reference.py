@@ -28,13 +28,14 @@ from typing import Any
 
 import sympy as sp
 
-from gdssm.errors import UserError, require_dim
-from symbolic.constructions import Construction, parse_eta
-from symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, transpose
-from symbolic.gd import GDSpec, gd_weights
-from symbolic.layer import LayerParams, Readout, tokens
-from symbolic.layouts import Layout, make_layout
-from symbolic.task import Context
+from gdssm.core.errors import BadInput
+from gdssm.core.validation import require_dim
+from gdssm.symbolic.constructions import Construction, parse_eta
+from gdssm.symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, transpose
+from gdssm.symbolic.gd import GDSpec, gd_weights
+from gdssm.symbolic.layer import LayerParams, Readout, tokens
+from gdssm.symbolic.layouts import Layout, make_layout
+from gdssm.symbolic.task import Context
 
 REFERENCE_NAMES = ("w_q", "Lambda_bar", "C", "D")
 VARIANTS = ("A", "B")
@@ -114,9 +115,9 @@ def to_reference(construction: Construction) -> ReferenceLayer:
     C_ref = -alpha I is the authors' full readout; only E_y^T C_ref matters for the prediction.
     """
     if construction.name != "one-step" or construction.layout.name != "reference":
-        raise UserError("the authors' parameterisation exists for the one-step construction in layout 'reference'")
+        raise BadInput("the authors' parameterisation exists for the one-step construction in layout 'reference'")
     if construction.gd.W0 is not None:
-        raise UserError("the authors' code has no W_0 != 0 construction (no value maps, no feedthrough)")
+        raise BadInput("the authors' code has no W_0 != 0 construction (no value maps, no feedthrough)")
     p = construction.params
     alpha = construction.gd.alphas[0]
     return ReferenceLayer(w_q=p.Q.T, Lambda_bar=p.Lambda.T, C=-alpha * sp.eye(p.H), D=p.d)
@@ -167,7 +168,7 @@ def reference_two_step(f: int, m: int, N: int, eta: Any, variant: str = "A") -> 
     """The authors' 2-step parameters: Lambda_bar = 1, C = -alpha I, D = e_3, w_q by variant (module doc)."""
     require_dim("N", N)
     if variant not in VARIANTS:
-        raise UserError(f"unknown variant {variant!r} of the reference two-step construction; choose A or B")
+        raise BadInput(f"unknown variant {variant!r} of the reference two-step construction; choose A or B")
     layout = reference_layout(f, m)
     eta_ = parse_eta(eta)
     H, alpha = layout.H, eta_ / N

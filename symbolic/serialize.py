@@ -19,12 +19,12 @@ from typing import Any
 
 import sympy as sp
 
-from gdssm.errors import UserError
-from symbolic.constructions import ETA, PARAMETER_ROLES, Construction
-from symbolic.gd import GDSpec
-from symbolic.layer import PARAMETER_NAMES, LayerParams, Readout
-from symbolic.layouts import Layout
-from symbolic.reference import ReferenceTwoStep
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.constructions import ETA, PARAMETER_ROLES, Construction
+from gdssm.symbolic.gd import GDSpec
+from gdssm.symbolic.layer import PARAMETER_NAMES, LayerParams, Readout
+from gdssm.symbolic.layouts import Layout
+from gdssm.symbolic.reference import ReferenceTwoStep
 
 SCHEMA_ID = "gdssm.derive/1"
 
@@ -123,7 +123,7 @@ def reference_json(c: ReferenceTwoStep) -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the derive document."""
-    text = resources.files("symbolic").joinpath("derive_schema.json").read_text(encoding="utf-8")
+    text = resources.files("gdssm.symbolic").joinpath("derive_schema.json").read_text(encoding="utf-8")
     return dict(json.loads(text))
 
 
@@ -181,7 +181,7 @@ def _parse_matrix(rows: list[list[str]], name: str) -> sp.Matrix:
     try:
         return sp.Matrix([[_number_or_expression(v) for v in row] for row in rows])
     except (TypeError, ValueError, SyntaxError, sp.SympifyError):
-        raise UserError(f"parameter {name}: entries must be exact numbers or expressions in eta") from None
+        raise BadInput(f"parameter {name}: entries must be exact numbers or expressions in eta") from None
 
 
 def construction_from_json(doc: dict[str, Any]) -> Construction:
@@ -192,24 +192,24 @@ def construction_from_json(doc: dict[str, Any]) -> Construction:
         jsonschema.validate(doc, schema())
     except jsonschema.ValidationError as err:
         where = "/".join(str(p) for p in err.absolute_path) or "document"
-        raise UserError(f"construction file does not match schema {SCHEMA_ID} at {where}: {err.message}") from None
+        raise BadInput(f"construction file does not match schema {SCHEMA_ID} at {where}: {err.message}") from None
     if doc["construction"] == "reference-two-step":
-        raise UserError("a reference-two-step document describes the authors' stack, not a GD-SSM layer")
+        raise BadInput("a reference-two-step document describes the authors' stack, not a GD-SSM layer")
     params = {name: _parse_matrix(doc["params"].get(name, []), name) for name in PARAMETER_NAMES}
     missing = [name for name in PARAMETER_NAMES if name not in doc["params"]]
     if missing:
-        raise UserError(f"construction file lacks parameter(s) {', '.join(missing)}")
+        raise BadInput(f"construction file lacks parameter(s) {', '.join(missing)}")
     ro = doc["readout"]
     try:
         readout = Readout(**{key: tuple(_sym(v) for v in ro.get(key, []))
                              for key in ("rho", "beta", "c")})
         layer = LayerParams(**params, readout=readout)
     except ValueError as err:
-        raise UserError(f"construction file: {err}") from None
+        raise BadInput(f"construction file: {err}") from None
     dims, gd = doc["dims"], doc["gd"]
     E_x, E_y = _parse_matrix(doc["embeddings"]["E_x"], "E_x"), _parse_matrix(doc["embeddings"]["E_y"], "E_y")
     if E_x.shape != (dims["H"], dims["f"]) or E_y.shape != (dims["H"], dims["m"]) or layer.H != dims["H"]:
-        raise UserError(f"construction file: embeddings or parameters do not match dims {dims}")
+        raise BadInput(f"construction file: embeddings or parameters do not match dims {dims}")
     layout = Layout(name=doc["layout"], f=dims["f"], m=dims["m"], E_x=E_x, E_y=E_y)
     spec = GDSpec(etas=tuple(_sym(e) for e in gd["etas"]),
                   normaliser=sp.Rational(gd["normaliser"]), gamma=sp.Rational(gd["gamma"]),

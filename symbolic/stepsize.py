@@ -23,7 +23,7 @@ from typing import TypeAlias
 
 import sympy as sp
 
-from gdssm.errors import UserError
+from gdssm.core.errors import BadInput
 
 F_SYM = sp.Symbol("f", integer=True, positive=True)
 """Input dimension f as a SymPy symbol (positive integer)."""
@@ -46,13 +46,13 @@ Exact: TypeAlias = int | float | sp.Expr
 def _exact(name: str, value: Exact) -> sp.Expr:
     """Return ``value`` as a SymPy expression; a float becomes the Rational of its shortest decimal."""
     if isinstance(value, bool):
-        raise UserError(f"{name} must be a number or SymPy expression, got {value!r}")
+        raise BadInput(f"{name} must be a number or SymPy expression, got {value!r}")
     try:
         expr = sp.Rational(repr(float(value))) if isinstance(value, float) else sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError, ValueError):
-        raise UserError(f"{name} must be a number or SymPy expression, got {value!r}") from None
+        raise BadInput(f"{name} must be a number or SymPy expression, got {value!r}") from None
     if not isinstance(expr, sp.Expr) or expr.is_real is False or expr.is_finite is False:
-        raise UserError(f"{name} must be a finite real number or expression, got {value!r}")
+        raise BadInput(f"{name} must be a finite real number or expression, got {value!r}")
     return expr
 
 
@@ -60,17 +60,17 @@ def _positive(name: str, value: Exact) -> sp.Expr:
     """Return ``value`` as a SymPy expression if it is provably > 0 (symbols need positive=True)."""
     expr = _exact(name, value)
     if expr.is_positive is not True:
-        raise UserError(f"{name} must be positive (declare symbols positive=True), got {value!r}")
+        raise BadInput(f"{name} must be positive (declare symbols positive=True), got {value!r}")
     return expr
 
 
 def _dimension(name: str, value: int | sp.Expr) -> sp.Expr:
     """Return a dimension as a SymPy integer >= 1, or a symbol declared integer and positive."""
     if isinstance(value, bool) or not isinstance(value, int | sp.Expr):
-        raise UserError(f"dimension {name} must be an integer >= 1, got {value!r}")
+        raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
     expr = sp.sympify(value)
     if expr.is_integer is not True or expr.is_positive is not True:
-        raise UserError(f"dimension {name} must be an integer >= 1, got {value!r}")
+        raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
     return expr
 
 
@@ -91,7 +91,7 @@ class InputLaw:
         """Check sigma^2 > 0 and mu4 >= sigma^4 (Jensen: E x^4 >= (E x^2)^2)."""
         sigma2, mu4 = _positive("variance sigma2", self.sigma2), _exact("fourth moment mu4", self.mu4)
         if (mu4 - sigma2**2).is_negative:
-            raise UserError(f"fourth moment mu4 = {mu4} must be >= sigma2^2 = {sigma2**2}")
+            raise BadInput(f"fourth moment mu4 = {mu4} must be >= sigma2^2 = {sigma2**2}")
 
     @classmethod
     def gaussian(cls, scale: Exact = 1) -> InputLaw:
@@ -128,7 +128,7 @@ def law_names() -> tuple[str, ...]:
 def input_law(name: str, parameter: Exact | None = None) -> InputLaw:
     """The named law: ``gaussian`` (parameter = std, default 1) or ``uniform`` (half-width, default 1/2)."""
     if name not in _LAWS:
-        raise UserError(f"unknown input law {name!r}; choose one of {', '.join(_LAWS)}")
+        raise BadInput(f"unknown input law {name!r}; choose one of {', '.join(_LAWS)}")
     make = _LAWS[name]
     return make() if parameter is None else make(parameter)
 

@@ -20,7 +20,7 @@ from functools import cache
 
 import sympy as sp
 
-from symbolic.dense import Mat, add, matmul, outer, scale
+from gdssm.symbolic.dense import Mat, add, matmul, outer, scale
 
 
 @dataclass(frozen=True)

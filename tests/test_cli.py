@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gdssm import __version__, cli
-from gdssm.atomic import atomic_open
-from gdssm.errors import VerificationFailure
+from gdssm import __version__
+from gdssm.cli import dispatch as cli
+from gdssm.core.atomic import atomic_open
+from gdssm.core.errors import Refuted
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -64,14 +65,14 @@ def test_internal_failure_exit_1_traceback_only_with_debug(monkeypatch: pytest.M
     assert cli.main(["derive"]) == 1
     err = capsys.readouterr().err
     assert "kaboom" in err and "Traceback" not in err
-    assert cli.main(["--debug", "derive"]) == 1
+    assert cli.main(["derive", "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
 
 
 def test_verification_failure_exit_1_with_counterexample(monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     def refuted(args: object) -> int:
-        raise VerificationFailure("ssm.one_step is false", {"f": 1, "layer": "1/2", "gd": "1/3"})
+        raise Refuted("ssm.one_step is false", {"f": 1, "layer": "1/2", "gd": "1/3"})
 
     monkeypatch.setitem(cli.HANDLERS, "derive", refuted)
     assert cli.main(["derive"]) == 1
@@ -117,7 +118,7 @@ def test_atomic_writes_get_the_mode_of_a_plain_open(tmp_path: Path) -> None:
     """mkstemp's 0o600 must not leak: the file has 0o666 minus the umask, as open() would give it."""
     import os
 
-    from gdssm.atomic import write_text
+    from gdssm.core.atomic import write_text
 
     old = os.umask(0o022)
     try:

@@ -11,7 +11,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from gdssm import cli
+from gdssm.cli import dispatch as cli
 from tests.test_cli import one_line_error, run
 
 EXPORTS = {

@@ -7,15 +7,15 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from gdssm.errors import UserError
-from numeric.optimal_steps import (
+from gdssm.core.errors import BadInput
+from gdssm.numeric.optimal_steps import (
     golden_section_minimise,
     gram_eigenvalues,
     optimal_k_step,
     sample_inputs,
     task_losses,
 )
-from symbolic.stepsize import InputLaw, optimal_alpha, optimal_loss
+from gdssm.symbolic.stepsize import InputLaw, optimal_alpha, optimal_loss
 
 TASKS = 4000
 
@@ -105,5 +105,5 @@ def test_golden_section_finds_minimum_of_convex_function() -> None:
     ],
 )
 def test_bad_inputs_raise_user_error(make: Callable[[], object]) -> None:
-    with pytest.raises(UserError):
+    with pytest.raises(BadInput):
         make()

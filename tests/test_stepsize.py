@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 from sympy import stats
 
-from gdssm.errors import UserError
-from symbolic.stepsize import (
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.stepsize import (
     ALPHA,
     F_SYM,
     N_SYM,
@@ -171,7 +171,7 @@ def test_input_law_by_name() -> None:
     ],
 )
 def test_bad_inputs_raise_user_error(make: Callable[[], object]) -> None:
-    with pytest.raises(UserError):
+    with pytest.raises(BadInput):
         make()
 
 

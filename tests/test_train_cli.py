@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gdssm import cli
+from gdssm.cli import dispatch as cli
 
 QUICK = ["--steps", "10", "--eval-tasks", "200"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from numeric.layer import GDSSMLayer
-from numeric.samplers import TaskBatch, TaskLaw, sample_tasks
-from symbolic.constructions import Construction
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.samplers import TaskBatch, TaskLaw, sample_tasks
+from gdssm.symbolic.constructions import Construction
 
 
 def tasks_for(c: Construction, law: TaskLaw, seed: int, batch: int = 4) -> TaskBatch:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdssm.errors import UserError
-from numeric.alignment import (
+from gdssm.core.errors import BadInput
+from gdssm.numeric.alignment import (
     align,
     compared_names,
     frozen_copy,
@@ -18,9 +18,9 @@ from numeric.alignment import (
     supports,
     trainable_names,
 )
-from numeric.layer import GDSSMLayer
-from numeric.samplers import TaskLaw, sample_tasks
-from symbolic.constructions import k_step, one_step
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.samplers import TaskLaw, sample_tasks
+from gdssm.symbolic.constructions import k_step, one_step
 
 F, N = 4, 5
 ETA = "75/11"  # N alpha*, alpha* = 1 / (sigma^2 (N + f - 1/5)) = 15/11 for x ~ U(-1/2, 1/2): GD-1 at its best
@@ -218,8 +218,8 @@ def test_off_support_entries_count_in_the_full_distance_only() -> None:
 
 
 def test_mismatched_layers_are_refused() -> None:
-    with pytest.raises(UserError, match="same dimensions"):
+    with pytest.raises(BadInput, match="same dimensions"):
         normalise(one_step_layer(), k_step_layer())
     other = GDSSMLayer.from_construction(one_step(F - 1, 1, N, ETA, layout="split"))  # H = F, other E_x, E_y
-    with pytest.raises(UserError, match="embeddings"):
+    with pytest.raises(BadInput, match="embeddings"):
         normalise(other, one_step_layer(m=1))

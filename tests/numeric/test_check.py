@@ -7,10 +7,10 @@ import sympy as sp
 import torch
 from hypothesis import settings
 
-from gdssm.errors import UserError, VerificationFailure
-from numeric.check import check_construction, run_check
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.mutants import MUTANTS, applicable
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.numeric.check import check_construction, run_check
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.mutants import MUTANTS, applicable
 
 BASES = {
     "one-step-W0": one_step(3, 2, 6, "1/8", W0=sp.Matrix([[1, -1, 0], [0, 1, 1]]) / 2),
@@ -57,7 +57,7 @@ def test_every_mutant_is_rejected(base: str, mutant: object) -> None:
     """Each applicable mutant of each base construction fails the check (float64 and float32 alike)."""
     wrong: Construction = mutant.apply(BASES[base])  # type: ignore[attr-defined]
     for dtype in (torch.float64, torch.float32):
-        with pytest.raises(VerificationFailure) as info:
+        with pytest.raises(Refuted) as info:
             check_construction(wrong, examples=_examples(), dtypes=(dtype,), shrink=False)
         cx = info.value.counterexample
         assert cx["construction"] == wrong.name and cx["dims"]["N"] == wrong.N and cx["dtype"] == str(dtype)[6:]
@@ -67,7 +67,7 @@ def test_every_mutant_is_rejected(base: str, mutant: object) -> None:
 def test_a_failure_is_shrunk_and_explained() -> None:
     """With shrinking, the counterexample is the simplest: smallest batch, plain law; it shows both sides."""
     wrong = next(m for m in MUTANTS if m.name == "flipped-sign").apply(BASES["k-step"])
-    with pytest.raises(VerificationFailure) as info:
+    with pytest.raises(Refuted) as info:
         check_construction(wrong, examples=_examples(), dtypes=(torch.float64,))
     cx = info.value.counterexample
     assert cx["batch"] == 4 and cx["law"]["inputs"] == "uniform" and cx["law"]["noise"] == 0.0
@@ -83,5 +83,5 @@ def test_a_failure_is_shrunk_and_explained() -> None:
     (lambda: check_construction(k_step(2, 1, 3, 1), examples=2), "symbol"),
 ])
 def test_bad_arguments_are_user_errors(call: object, words: str) -> None:
-    with pytest.raises(UserError, match=words):
+    with pytest.raises(BadInput, match=words):
         call()  # type: ignore[operator]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-import numeric.crosscheck
-from gdssm.errors import UserError, VerificationFailure
-from numeric.crosscheck import crosscheck
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.mutants import MUTANTS
+import gdssm.numeric.crosscheck
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.numeric.crosscheck import crosscheck
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.mutants import MUTANTS
 
 CONSTRUCTIONS = {
     "one-step": one_step(3, 2, 6, "1/8"),
@@ -36,12 +36,12 @@ def test_torch_equals_symbolic_even_for_wrong_constructions(mutant: object) -> N
 
 
 def test_a_tampered_oracle_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = numeric.crosscheck.gd_predictions
-    monkeypatch.setattr(numeric.crosscheck, "gd_predictions", lambda *a: real(*a) * (1 + 1e-9))
-    with pytest.raises(VerificationFailure, match="torch GD oracle vs symbolic GD"):
+    real = gdssm.numeric.crosscheck.gd_predictions
+    monkeypatch.setattr(gdssm.numeric.crosscheck, "gd_predictions", lambda *a: real(*a) * (1 + 1e-9))
+    with pytest.raises(Refuted, match="torch GD oracle vs symbolic GD"):
         crosscheck(CONSTRUCTIONS["k-step"])
 
 
 def test_symbolic_eta_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="symbol"):
+    with pytest.raises(BadInput, match="symbol"):
         crosscheck(one_step(2, 1, 3))

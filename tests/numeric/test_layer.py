@@ -11,13 +11,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdssm.errors import UserError
-from numeric import strategies as gst
-from numeric.layer import GDSSMLayer, Plan
-from numeric.oracle import gd_predictions
-from numeric.samplers import TaskLaw
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.layer import PARAMETER_NAMES, LayerParams, Readout, forward
+from gdssm.core.errors import BadInput
+from gdssm.numeric import strategies as gst
+from gdssm.numeric.layer import GDSSMLayer, Plan
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.layer import PARAMETER_NAMES, LayerParams, Readout, forward
 from tests.numeric.helpers import random_layer, rel_error, tasks_for
 
 PARAMS = (*PARAMETER_NAMES, "rho", "beta", "c")
@@ -212,9 +212,9 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("case", "call", "words"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_is_a_user_error(case: str, call: object, words: str) -> None:
-    """Bad input raises UserError with a one-line message naming the problem."""
+    """Bad input raises BadInput with a one-line message naming the problem."""
     layer = _layer()
-    with pytest.raises(UserError, match=re.escape(words)) as info:
+    with pytest.raises(BadInput, match=re.escape(words)) as info:
         call(layer)  # type: ignore[operator]
     assert "\n" not in str(info.value)
 
@@ -223,8 +223,8 @@ def test_lambda_structure_is_required_by_the_fast_paths() -> None:
     layer = _layer()
     with torch.no_grad():
         layer.Lambda.fill_(0.5)
-        with pytest.raises(UserError, match="Lambda = 1 everywhere"):
+        with pytest.raises(BadInput, match="Lambda = 1 everywhere"):
             layer.plan(1, 3, path="cumsum")
         layer.Lambda[0, 0] = 0.25
-        with pytest.raises(UserError, match="one decay for every entry"):
+        with pytest.raises(BadInput, match="one decay for every entry"):
             layer.plan(1, 3, path="chunked")

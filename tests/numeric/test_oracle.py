@@ -12,12 +12,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import numeric.oracle
-from gdssm.errors import UserError
-from numeric.oracle import gd_predictions
-from symbolic.gd import GDSpec
-from symbolic.gd import gd_predictions as exact_gd
-from symbolic.task import Context
+import gdssm.numeric.oracle
+from gdssm.core.errors import BadInput
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.symbolic.gd import GDSpec
+from gdssm.symbolic.gd import gd_predictions as exact_gd
+from gdssm.symbolic.task import Context
 from tests.numeric.helpers import rel_error
 
 
@@ -65,17 +65,18 @@ def test_prefix_subsets_and_blocks_agree(monkeypatch: pytest.MonkeyPatch) -> Non
     full = gd_predictions(spec, x, y)
     assert full.shape == (3, 40, 2)
     assert torch.equal(gd_predictions(spec, x, y, prefixes=[1, 17, 40]), full[:, [0, 16, 39]])
-    monkeypatch.setattr(numeric.oracle, "BLOCK_ELEMENTS", 1)
+    monkeypatch.setattr(gdssm.numeric.oracle, "BLOCK_ELEMENTS", 1)
     assert torch.allclose(gd_predictions(spec, x, y), full, rtol=0, atol=1e-15)
 
 
 def test_oracle_shares_no_code_with_the_layer() -> None:
     """The oracle never imports the layer (nor any sufficient statistic): it differentiates the loss."""
-    tree = ast.parse(inspect.getsource(numeric.oracle))
+    tree = ast.parse(inspect.getsource(gdssm.numeric.oracle))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    assert imported == {"__future__", "collections.abc", "torch", "gdssm.errors", "numeric.lowering", "symbolic.gd"}
-    assert "torch.autograd.grad(" in inspect.getsource(numeric.oracle)
+    assert imported == {"__future__", "collections.abc", "torch", "gdssm.core.errors", "gdssm.numeric.lowering",
+                        "gdssm.symbolic.gd"}
+    assert "torch.autograd.grad(" in inspect.getsource(gdssm.numeric.oracle)
 
 
 def _spec(**kw: object) -> GDSpec:
@@ -102,5 +103,5 @@ BAD = [
 
 @pytest.mark.parametrize(("case", "call", "words"), BAD, ids=[b[0] for b in BAD])
 def test_bad_input_is_a_user_error(case: str, call: object, words: str) -> None:
-    with pytest.raises(UserError, match=words):
+    with pytest.raises(BadInput, match=words):
         call()  # type: ignore[operator]

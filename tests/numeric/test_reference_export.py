@@ -1,5 +1,5 @@
 """The reference export, read back by plain numpy/safetensors and run through an independent transcription of the
-authors' forward pass (written from ../shared/reference/paper-facts.md §4, not from symbolic/reference.py)."""
+authors' forward pass (written from ../shared/reference/paper-facts.md §4, not from gdssm.symbolic/reference.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdssm.errors import UserError
-from numeric import strategies as gst
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from numeric.reference_export import ARRAY_ROLES, NPZ_METADATA
-from numeric.samplers import TaskLaw
-from numeric.weights import decode, encode, justifying_claims, write_weights
-from proofs.claims import claim
-from symbolic.constructions import Construction, k_step, one_step
+from gdssm.core.errors import BadInput
+from gdssm.numeric import strategies as gst
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.reference_export import ARRAY_ROLES, NPZ_METADATA
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.numeric.weights import decode, encode, justifying_claims, write_weights
+from gdssm.proofs.claims import claim
+from gdssm.symbolic.constructions import Construction, k_step, one_step
 from tests.numeric.helpers import rel_error, tasks_for
 
 CONTAINERS = {".npz": "npz", ".safetensors": "safetensors"}
@@ -161,7 +161,7 @@ def test_reference_bytes_are_deterministic_and_carry_metadata(suffix: str) -> No
                                one_step(2, 2, 3, "1/2", layout="reference", W0=sp.eye(2))],
                          ids=["split-layout", "k-step", "W0"])
 def test_reference_export_needs_the_one_step_reference_layout(c: Construction) -> None:
-    with pytest.raises(UserError, match="authors'"):
+    with pytest.raises(BadInput, match="authors'"):
         encode(c, "reference", "npz", "float64", claims_of(c))
 
 
@@ -169,5 +169,5 @@ def test_damaged_npz_is_refused() -> None:
     c = reference_construction(2, "vector", 3, sp.Rational(1, 2), sp.Integer(1))
     data = reference_bytes(c, ".npz")
     for bad in (data[: len(data) // 2], b"", data.replace(b"\x93NUMPY", b"\x93NUMPZ", 1)):
-        with pytest.raises(UserError, match=r"corrupt or truncated \.npz"):
+        with pytest.raises(BadInput, match=r"corrupt or truncated \.npz"):
             decode(bad, "npz", "ref.npz")

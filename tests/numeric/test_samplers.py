@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdssm.errors import UserError
-from numeric.samplers import TaskLaw, sample_tasks
+from gdssm.core.errors import BadInput
+from gdssm.numeric.samplers import TaskLaw, sample_tasks
 
 
 def test_shapes_dtype_and_seed() -> None:
@@ -66,5 +66,5 @@ def test_classification_labels_are_one_hot_argmax() -> None:
     (lambda: sample_tasks(TaskLaw(), 1, 2, 2, 2), "exactly one of seed and generator"),
 ])
 def test_bad_laws_are_user_errors(make: object, words: str) -> None:
-    with pytest.raises(UserError, match=words):
+    with pytest.raises(BadInput, match=words):
         make()  # type: ignore[operator]

@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric import strategies as gst
-from numeric.samplers import TaskLaw
+from gdssm.numeric import strategies as gst
+from gdssm.numeric.samplers import TaskLaw
 
 
 @settings(deadline=None)

@@ -12,14 +12,14 @@ import pytest
 import sympy as sp
 import torch
 
-from gdssm.errors import UserError
-from numeric import train_artifacts
-from numeric.alignment import compared_names, trainable_names
-from numeric.layer import GDSSMLayer
-from numeric.samplers import TaskLaw
-from numeric.train import PRESETS, Preset, random_layer, references, train
-from numeric.train_artifacts import learned_vs_derived, load_outputs, write_outputs
-from numeric.train_targets import constant_step_target, one_step_target, per_step_target
+from gdssm.core.errors import BadInput
+from gdssm.numeric import train_artifacts
+from gdssm.numeric.alignment import compared_names, trainable_names
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.numeric.train import PRESETS, Preset, random_layer, references, train
+from gdssm.numeric.train_artifacts import learned_vs_derived, load_outputs, write_outputs
+from gdssm.numeric.train_targets import constant_step_target, one_step_target, per_step_target
 
 LAW = TaskLaw()
 
@@ -30,14 +30,14 @@ def small(name: str) -> Preset:
 
 
 def test_unknown_preset_lists_the_presets() -> None:
-    with pytest.raises(UserError, match="paper-e1, scalar, k-step"):
+    with pytest.raises(BadInput, match="paper-e1, scalar, k-step"):
         train("paper-e2")
 
 
 @pytest.mark.parametrize("kwargs, word", [({"steps": 0}, "training steps"), ({"seed": -1}, "seed"),
                                           ({"steps": True}, "training steps"), ({"eval_tasks": 1}, "evaluation")])
 def test_bad_arguments_are_user_errors(kwargs: dict[str, int], word: str) -> None:
-    with pytest.raises(UserError, match=word):
+    with pytest.raises(BadInput, match=word):
         train("paper-e1", **kwargs)
 
 
@@ -142,5 +142,5 @@ def test_outputs_written_and_reloaded(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_load_refuses_a_missing_summary(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="cannot read"):
+    with pytest.raises(BadInput, match="cannot read"):
         load_outputs(tmp_path)

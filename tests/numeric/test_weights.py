@@ -20,12 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdssm import __version__
-from gdssm.errors import UserError, VerificationFailure
-from numeric import strategies as gst
-from numeric.layer import GDSSMLayer
-from numeric.oracle import gd_predictions
-from numeric.samplers import TaskLaw
-from numeric.weights import (
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.numeric import strategies as gst
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw
+from gdssm.numeric.weights import (
     SCHEMA,
     LoadedWeights,
     certificate_hash,
@@ -37,9 +37,9 @@ from numeric.weights import (
     read_weights,
     write_weights,
 )
-from proofs.claims import claim
-from symbolic.constructions import Construction, k_step, one_step
-from symbolic.serialize import CONVENTIONS
+from gdssm.proofs.claims import claim
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.serialize import CONVENTIONS
 from tests.numeric.helpers import rel_error, tasks_for
 
 CONTAINER = {"safetensors": "safetensors", "pt": "pt"}
@@ -168,7 +168,7 @@ def test_check_loaded_checks_the_files_tensors() -> None:
     tensors = {name: t.clone() for name, t in loaded.tensors.items()}
     tensors["c"][1] *= 1.5  # the second readout term no longer has weight alpha
     tampered = decode(retagged(tensors, loaded.metadata), "safetensors", verify=False)
-    with pytest.raises(VerificationFailure, match="disagrees with GD"):
+    with pytest.raises(Refuted, match="disagrees with GD"):
         check_loaded(tampered, examples=3, seed=0)
     assert set(tampered.differences) == {"c"}
 
@@ -182,7 +182,7 @@ def test_rescaled_tensors_still_compute_gd_but_differ_from_the_derivation() -> N
     tensors["Q"] *= 2
     tensors["C"] /= 2
     data = retagged(tensors, loaded.metadata)
-    with pytest.raises(UserError, match="differ from the one-step construction"):
+    with pytest.raises(BadInput, match="differ from the one-step construction"):
         decode(data, "safetensors")
     rescaled = decode(data, "safetensors", verify=False)
     assert check_loaded(rescaled, examples=3, seed=0).stats["float64"].max_rel <= 1e-10
@@ -197,11 +197,11 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def fail(*args: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("gdssm.atomic.os.replace", fail)
+    monkeypatch.setattr("gdssm.core.atomic.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_weights(path, one_step(2, 1, 3, "1/4"), "safetensors", "float64", claims_of(c, "safetensors"))
     assert path.read_bytes() == old and os.listdir(tmp_path) == [path.name]
-    with pytest.raises(UserError, match="symbol"):
+    with pytest.raises(BadInput, match="symbol"):
         write_weights(path, one_step(2, 1, 3, "symbolic"), "safetensors", "float64", claims_of(c, "safetensors"))
     assert path.read_bytes() == old and os.listdir(tmp_path) == [path.name]
 
@@ -285,7 +285,7 @@ BAD_FILES: dict[str, tuple[Callable[[], bytes], str]] = {
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_files_are_refused_with_one_line(case: str) -> None:
     make, message = BAD_FILES[case]
-    with pytest.raises(UserError) as info:
+    with pytest.raises(BadInput) as info:
         decode(make(), "safetensors", "bad.safetensors")
     text = str(info.value)
     assert message in text and "\n" not in text and text.startswith("bad.safetensors: ")
@@ -296,15 +296,15 @@ def test_bad_pt_and_paths_are_refused(tmp_path: Path) -> None:
     good = encoded(c, "pt")
     for data, message in [(good[: len(good) // 2], "corrupt or truncated torch file"), (b"", "corrupt or truncated"),
                           (pickled_list(), "not a state_dict")]:
-        with pytest.raises(UserError, match=message):
+        with pytest.raises(BadInput, match=message):
             decode(data, "pt")
-    with pytest.raises(UserError, match="not found"):
+    with pytest.raises(BadInput, match="not found"):
         read_weights(tmp_path / "absent.pt")
-    with pytest.raises(UserError, match=r"unknown weights file suffix '\.bin'"):
+    with pytest.raises(BadInput, match=r"unknown weights file suffix '\.bin'"):
         read_weights(tmp_path / "w.bin")
-    with pytest.raises(UserError, match="does not fit format 'pt'"):
+    with pytest.raises(BadInput, match="does not fit format 'pt'"):
         write_weights(tmp_path / "w.safetensors", c, "pt", "float64", claims_of(c, "pt"))
-    with pytest.raises(UserError, match="statement hashes given are for claims"):
+    with pytest.raises(BadInput, match="statement hashes given are for claims"):
         encode(c, "pt", "pt", "float64", {"ssm.state": "0" * 64})
 
 
@@ -320,11 +320,11 @@ def test_pt_metadata_slot_must_hold_a_string() -> None:
         state._metadata = slot  # type: ignore[attr-defined]
         buffer = io.BytesIO()
         torch.save(state, buffer)
-        with pytest.raises(UserError, match="no 'gdssm' metadata"):
+        with pytest.raises(BadInput, match="no 'gdssm' metadata"):
             decode(buffer.getvalue(), "pt")
 
 
 def test_only_single_layer_constructions_are_exportable() -> None:
     c = replace(one_step(2, 2, 3, 1, layout="reference"), name="reference-two-step")
-    with pytest.raises(UserError, match="cannot export construction 'reference-two-step'"):
+    with pytest.raises(BadInput, match="cannot export construction 'reference-two-step'"):
         encode(c, "pt", "pt", "float64", {})

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from gdssm import cli
-from proofs.claims import CLAIMS, ROUTES, TRUSTED_BASE, claim
-from proofs.verify import RUNNERS, certificates, plan
-from symbolic.constructions import k_step, one_step
-from symbolic.mutants import mutant
+from gdssm.proofs.claims import CLAIMS, ROUTES, TRUSTED_BASE, claim
+from gdssm.proofs.verify import RUNNERS, certificates, plan
+from gdssm.symbolic.constructions import k_step, one_step
+from gdssm.symbolic.mutants import mutant
 
 REQUIRED = {"gd.gradient", "gd.closed_form", "ssm.state", "ssm.one_step", "ssm.one_step_w0", "ssm.k_step",
             "ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ref.param_map", "ref.two_step", "ce.one_step",
@@ -44,7 +44,7 @@ def test_a_mutated_target_fails_the_claim(route: str, name: str) -> None:
 
 
 def test_a_wrong_proof_fails_route_1_with_the_residual() -> None:
-    from proofs.route1_examples import N, gradient_proof
+    from gdssm.proofs.route1_examples import N, gradient_proof
 
     flipped = dataclasses.replace(claim("gd.gradient"),
                                   proofs=lambda: [gradient_proof(lambda reg: (reg.W * reg.G + reg.A) / N)])
@@ -75,7 +75,7 @@ def test_verify_cli_writes_certificates_and_fails_on_a_false_claim(tmp_path: Pat
     out = tmp_path / "certificates.json"
     assert cli.main(["verify", "--claim", "ssm.k_step", "--route", "exact", "--certificates", str(out)]) == 0
     assert json.loads(out.read_text())["certificates"][0]["claim"] == "ssm.k_step"
-    import proofs.claims as registry
+    import gdssm.proofs.claims as registry
 
     wrong = dataclasses.replace(claim("ssm.k_step"),
                                 targets=lambda: [mutant("flipped-sign").apply(k_step(2, 1, 3, 2, "symbolic"))])

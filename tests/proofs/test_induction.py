@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from gdssm.errors import UserError, VerificationFailure
-from proofs.induction import Derivation, InductionStep, K, Kind, Lemma, Proof, induction
-from proofs.normal_form import Hypothesis
-from proofs.route1_examples import (
+from gdssm.core.errors import BadInput, Refuted
+from gdssm.proofs.induction import Derivation, InductionStep, K, Kind, Lemma, Proof, induction
+from gdssm.proofs.normal_form import Hypothesis
+from gdssm.proofs.route1_examples import (
     Q_ONE_STEP,
     GradientDescent,
     T,
@@ -40,7 +40,7 @@ def assert_failed_with_residual(proof: Proof, *names: str) -> None:
     for name in names:
         assert name in text, text
     assert "NOT PROVED" in proof.report()
-    with pytest.raises(VerificationFailure, match="not proved"):
+    with pytest.raises(Refuted, match="not proved"):
         proof.lemma()
 
 
@@ -137,15 +137,15 @@ def test_lemma_instances_and_ranges(gd: GradientDescent) -> None:
     assert "M^{3}" in str(at3)
     shifted = proof.lemma(at=K + 1)
     assert shifted.index == K and shifted.least == -1
-    with pytest.raises(UserError, match=">= 0"):
+    with pytest.raises(BadInput, match=">= 0"):
         proof.lemma(at=-1)
     late = Lemma("holds from k = 1", gd.G, gd.G, K, 1)
-    with pytest.raises(UserError, match="k >= 1"):
+    with pytest.raises(BadInput, match="k >= 1"):
         induction("uses a late lemma", lambda i: (gd.power(i), gd.power(i)), 0, InductionStep(lemmas=(late,)))
 
 
 def test_ill_formed_induction_hypothesis(gd: GradientDescent) -> None:
-    with pytest.raises(UserError, match="one nonempty word"):
+    with pytest.raises(BadInput, match="one nonempty word"):
         induction("sum lhs", lambda i: (gd.power(i) + gd.G, gd.G), 0, InductionStep())
 
 
@@ -162,7 +162,7 @@ def test_ssm_with_the_wrong_cross_product_fails() -> None:
     lay = layer(algebra())
     state = ssm_state_proof(lay, transposed_q)
     assert_failed_with_residual(state, "E_x*x_{t + 1}")
-    with pytest.raises(VerificationFailure):
+    with pytest.raises(Refuted):
         ssm_readout_proof(lay, state)
 
 

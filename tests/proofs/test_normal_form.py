@@ -6,11 +6,11 @@ import pytest
 import sympy
 from sympy import Identity, MatPow, MatrixSymbol, ZeroMatrix
 
-from gdssm.errors import UserError
-from proofs import normal_form
-from proofs.normal_form import Algebra, CheckResult, Element, Hypothesis, NormalForm, ShapeError, equal
-from proofs.route1_examples import H, N, P, algebra, alpha, f, gradient_proof, k_step, k_step_checks, m
-from proofs.sympy_bridge import latex, to_element, to_sympy
+from gdssm.core.errors import BadInput
+from gdssm.proofs import normal_form
+from gdssm.proofs.normal_form import Algebra, CheckResult, Element, Hypothesis, NormalForm, ShapeError, equal
+from gdssm.proofs.route1_examples import H, N, P, algebra, alpha, f, gradient_proof, k_step, k_step_checks, m
+from gdssm.proofs.sympy_bridge import latex, to_element, to_sympy
 
 
 def assert_rejected(result: CheckResult, *names: str) -> None:
@@ -88,7 +88,7 @@ def test_rational_function_coefficients_have_a_canonical_zero(alg: Algebra) -> N
 
 def test_undeclared_scalar_is_a_user_error(alg: Algebra) -> None:
     X = alg.generator("X", N, f)
-    with pytest.raises(UserError, match="eta"):
+    with pytest.raises(BadInput, match="eta"):
         _ = sympy.Symbol("eta") * X
 
 
@@ -132,9 +132,9 @@ def test_hypotheses_as_rewrites_and_their_transposes(alg: Algebra) -> None:
 def test_hypothesis_validation(alg: Algebra) -> None:
     x, y = alg.generator("x", f, 1), alg.generator("y", f, 1)
     B = alg.generator("B", f, f)
-    with pytest.raises(UserError, match="inner dimension 1"):
+    with pytest.raises(BadInput, match="inner dimension 1"):
         Hypothesis("rank one", x * y.T, B)
-    with pytest.raises(UserError, match="one nonempty word"):
+    with pytest.raises(BadInput, match="one nonempty word"):
         Hypothesis("sum", B + B * B, B)
     with pytest.raises(ShapeError):
         Hypothesis("shape", B, x)
@@ -150,7 +150,7 @@ def test_scalar_hypothesis_matches_either_orientation(alg: Algebra) -> None:
 def test_nonterminating_rules_are_reported(alg: Algebra, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(normal_form, "REWRITE_LIMIT", 50)
     G = alg.generator("G", f, f)
-    with pytest.raises(UserError, match="did not terminate"):
+    with pytest.raises(BadInput, match="did not terminate"):
         NormalForm(alg, [Hypothesis("loop", G, G * G)])(G)
 
 
@@ -173,7 +173,7 @@ def test_bridge_noncommutative_symbols(alg: Algebra) -> None:
     element = to_element(sympy.transpose((1 - alpha * a) ** 2), alg)
     A = alg.generator("A", f, f)
     assert equal(element, alg.identity(f) - 2 * alpha * A.T + alpha**2 * A.T * A.T).ok
-    with pytest.raises(UserError, match="unknown generator"):
+    with pytest.raises(BadInput, match="unknown generator"):
         to_element(sympy.Symbol("Z", commutative=False) * a, alg)
 
 
@@ -187,11 +187,11 @@ def test_to_sympy_round_trip(alg: Algebra) -> None:
 
 def test_unsupported_nodes_are_reported(alg: Algebra) -> None:
     G = MatrixSymbol("G", f, f)
-    with pytest.raises(UserError, match="unsupported expression node HadamardProduct"):
+    with pytest.raises(BadInput, match="unsupported expression node HadamardProduct"):
         to_element(sympy.HadamardProduct(G, G), alg)
-    with pytest.raises(UserError, match="unsupported expression node Trace"):
+    with pytest.raises(BadInput, match="unsupported expression node Trace"):
         to_element(sympy.Trace(G) * G, alg)
-    with pytest.raises(UserError, match="integer powers >= 0"):
+    with pytest.raises(BadInput, match="integer powers >= 0"):
         to_element(sympy.Inverse(G), alg)
 
 
@@ -254,7 +254,7 @@ def test_element_printing() -> None:
 
 def test_k_step_readout_by_induction_on_k() -> None:
     """Every record of the induction over k (and the GD lemmas it uses) is proved, for symbolic k, f, m, N, H."""
-    from proofs.route1_examples import joint_state_proof, k_step_induction, layer
+    from gdssm.proofs.route1_examples import joint_state_proof, k_step_induction, layer
 
     proofs = k_step_induction()
     assert all(p.ok for p in proofs.records)
@@ -267,15 +267,15 @@ def test_k_step_readout_by_induction_on_k() -> None:
 def test_k_step_induction_rejects_a_wrong_readout_recursion(wrong: dict) -> None:
     """A flipped or mis-normalised readout step, or a layout without E_x^T E_y = 0, breaks the readout-vector
     induction, and the proof that needs it as a lemma refuses to go on."""
-    from gdssm.errors import VerificationFailure
-    from proofs.route1_examples import k_step_induction
+    from gdssm.core.errors import Refuted
+    from gdssm.proofs.route1_examples import k_step_induction
 
-    with pytest.raises(VerificationFailure, match=r"ssm\.k_step\.vectors is not proved"):
+    with pytest.raises(Refuted, match=r"ssm\.k_step\.vectors is not proved"):
         k_step_induction(**wrong)
 
 
 def test_k_step_induction_rejects_a_wrong_readout_weight() -> None:
-    from proofs.route1_examples import k_step_induction
+    from gdssm.proofs.route1_examples import k_step_induction
 
     proofs = k_step_induction(c=2 * alpha)
     assert proofs.vectors.ok and not proofs.readout.ok
@@ -283,6 +283,6 @@ def test_k_step_induction_rejects_a_wrong_readout_weight() -> None:
 
 def test_joint_state_needs_the_k_step_window_mixing() -> None:
     """With the one-step Q = e_2 e_1^T the state lacks E_x G_t E_x^T: the joint-state induction fails."""
-    from proofs.route1_examples import Q_ONE_STEP, joint_state_proof, layer
+    from gdssm.proofs.route1_examples import Q_ONE_STEP, joint_state_proof, layer
 
     assert not joint_state_proof(layer(algebra()), Q_ONE_STEP).ok

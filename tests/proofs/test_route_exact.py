@@ -15,12 +15,12 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdssm.errors import UserError
-from proofs.rings import Degree, ProgramPair, fraction_ring, modp_ring, program_pair
-from proofs.route_exact import PRIMES, check_exact, check_random, degree_bound, run_capped
-from symbolic.constructions import ETA, Construction, k_step, one_step
-from symbolic.mutants import MUTANTS, applicable
-from symbolic.reference import ReferenceTwoStep, reference_two_step
+from gdssm.core.errors import BadInput
+from gdssm.proofs.rings import Degree, ProgramPair, fraction_ring, modp_ring, program_pair
+from gdssm.proofs.route_exact import PRIMES, check_exact, check_random, degree_bound, run_capped
+from gdssm.symbolic.constructions import ETA, Construction, k_step, one_step
+from gdssm.symbolic.mutants import MUTANTS, applicable
+from gdssm.symbolic.reference import ReferenceTwoStep, reference_two_step
 
 HALF, THIRD = sp.Rational(1, 2), sp.Rational(1, 3)
 LAM = sp.Symbol("lam")
@@ -135,12 +135,12 @@ def test_timeout_is_reported() -> None:
 
 def test_capped_child_errors() -> None:
     def user_error() -> dict[str, object]:
-        raise UserError("bad input in the child")
+        raise BadInput("bad input in the child")
 
     def crash() -> dict[str, object]:
         raise RuntimeError("boom")
 
-    with pytest.raises(UserError, match="bad input in the child"):
+    with pytest.raises(BadInput, match="bad input in the child"):
         run_capped(user_error)
     outcome = run_capped(crash)
     assert outcome.status == "error" and "boom" in outcome.detail
@@ -177,17 +177,17 @@ def test_seeded_random_check_is_reproducible() -> None:
 
 
 def test_rings_refuse_what_they_cannot_represent() -> None:
-    with pytest.raises(UserError, match="divisible by the prime 7"):
+    with pytest.raises(BadInput, match="divisible by the prime 7"):
         modp_ring(7, {})(sp.Rational(1, 14))
-    with pytest.raises(UserError, match="not a polynomial"):
+    with pytest.raises(BadInput, match="not a polynomial"):
         fraction_ring({ETA: 2})(1 / ETA)
-    with pytest.raises(UserError, match="not a polynomial"):
+    with pytest.raises(BadInput, match="not a polynomial"):
         fraction_ring({})(sp.Float(0.5))
-    with pytest.raises(UserError, match="no value"):
+    with pytest.raises(BadInput, match="no value"):
         fraction_ring({})(ETA)
-    with pytest.raises(UserError, match="unknown mode"):
+    with pytest.raises(BadInput, match="unknown mode"):
         check_exact(TRUE_CASES["k-step k=1"], "fast")
-    with pytest.raises(UserError, match="cannot check"):
+    with pytest.raises(BadInput, match="cannot check"):
         program_pair("k-step")  # type: ignore[arg-type]
 
 

@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from proofs.rings import fraction_ring, program_pair
-from proofs.route_z3 import check_z3
-from symbolic.constructions import k_step
+from gdssm.proofs.rings import fraction_ring, program_pair
+from gdssm.proofs.route_z3 import check_z3
+from gdssm.symbolic.constructions import k_step
 from tests.proofs.test_route_exact import MUTANT_CASES, REFERENCE_CASES, TRUE_CASES, WRONG_REFERENCE
 
 

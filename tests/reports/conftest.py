@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.model import ReportInput
+from gdssm.reports.model import ReportInput
 from tests.reports.sample import sample_input
 
 

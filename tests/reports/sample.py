@@ -11,7 +11,7 @@ import hashlib
 
 import sympy as sp
 
-from reports.model import (
+from gdssm.reports.model import (
     ClaimView,
     MutantView,
     NumericTable,
@@ -22,11 +22,11 @@ from reports.model import (
     RouteView,
     step_size_view,
 )
-from reports.tex import TexMath, tex_math
-from symbolic.constructions import PARAMETER_ROLES, k_step
-from symbolic.mutants import MUTANTS
-from symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS
-from symbolic.stepsize import input_law, optimal_step_summary
+from gdssm.reports.tex import TexMath, tex_math
+from gdssm.symbolic.constructions import PARAMETER_ROLES, k_step
+from gdssm.symbolic.mutants import MUTANTS
+from gdssm.symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS
+from gdssm.symbolic.stepsize import input_law, optimal_step_summary
 
 SPECIAL_TITLE = "GD-SSM report run_1 (50% & #2)"
 SPECIAL_CLAIM_TITLE = "Parameter map v_2 & #3 (100%)"

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from gdssm.errors import UserError
-from reports import build
-from reports.build import INSTALL_HINT, render_tex, write_report
-from reports.figures import error_vs_n_pdf, loss_vs_k_pdf
-from reports.latex import UnverifiedClaimError
-from reports.model import ReportInput
-from reports.tex import TexRaw
+from gdssm.core.errors import BadInput
+from gdssm.reports import build
+from gdssm.reports.build import INSTALL_HINT, render_tex, write_report
+from gdssm.reports.figures import error_vs_n_pdf, loss_vs_k_pdf
+from gdssm.reports.latex import UnverifiedClaimError
+from gdssm.reports.model import ReportInput
+from gdssm.reports.tex import TexRaw
 from tests.reports.pdf import HAVE_TEX, assert_graph_page_drawn, needs_tex, pdftext
 from tests.reports.sample import SPECIAL_CLAIM_TITLE, SPECIAL_TITLE, with_failed_route
 
@@ -33,7 +33,7 @@ def test_date_comes_only_from_the_input_or_source_date_epoch(report: ReportInput
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert r"\date{2023-11-14}" in render_tex(undated)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
-    with pytest.raises(UserError, match="SOURCE_DATE_EPOCH"):
+    with pytest.raises(BadInput, match="SOURCE_DATE_EPOCH"):
         render_tex(undated)
 
 
@@ -41,7 +41,7 @@ def test_a_claim_that_failed_a_route_is_not_rendered(report: ReportInput, tmp_pa
     failed = with_failed_route(report, "gd.closed_form", "exact")
     with pytest.raises(UnverifiedClaimError, match=r"gd\.closed_form") as info:
         render_tex(failed)
-    assert info.value.claim_id == "gd.closed_form" and isinstance(info.value, UserError)
+    assert info.value.claim_id == "gd.closed_form" and isinstance(info.value, BadInput)
     with pytest.raises(UnverifiedClaimError):
         write_report(failed, tmp_path / "r.pdf")
     assert list(tmp_path.iterdir()) == []
@@ -63,7 +63,7 @@ def test_without_latexmk_only_the_tex_is_written(report: ReportInput, tmp_path: 
 def test_tex_only_and_bad_paths(report: ReportInput, tmp_path: Path) -> None:
     result = write_report(report, tmp_path / "r.pdf", tex_only=True)
     assert not result.built and result.tex.exists() and "not requested" in result.message
-    with pytest.raises(UserError, match=r"\.pdf"):
+    with pytest.raises(BadInput, match=r"\.pdf"):
         write_report(report, tmp_path / "r.tex")
 
 
@@ -112,7 +112,7 @@ def test_pdf_is_reproducible(built: Path, report: ReportInput, tmp_path: Path) -
 def test_latex_error_names_first_error_and_template_line(report: ReportInput, tmp_path: Path) -> None:
     broken = dataclasses.replace(report, two_step_audit={"bad": TexRaw(r"\undefinedmacro{x}")})
     out = tmp_path / "broken.pdf"
-    with pytest.raises(UserError) as info:
+    with pytest.raises(BadInput) as info:
         write_report(broken, out)
     message = str(info.value)
     assert "! Undefined control sequence." in message

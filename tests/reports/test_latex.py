@@ -7,8 +7,8 @@ import jinja2.meta
 import pytest
 import sympy as sp
 
-from reports.context import template_context
-from reports.latex import (
+from gdssm.reports.context import template_context
+from gdssm.reports.latex import (
     TEMPLATE_DIR,
     UnverifiedClaimError,
     add_markers,
@@ -17,8 +17,8 @@ from reports.latex import (
     make_environment,
     template_origin,
 )
-from reports.model import ReportInput
-from reports.tex import TexMath, TexRaw, inline, matrix_tex, tex_escape, tex_math
+from gdssm.reports.model import ReportInput
+from gdssm.reports.tex import TexMath, TexRaw, inline, matrix_tex, tex_escape, tex_math
 from tests.reports.sample import with_failed_route
 
 

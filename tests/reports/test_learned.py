@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gdssm.errors import UserError
-from numeric.train import PRESETS, train
-from numeric.train_artifacts import write_outputs
-from reports.build import render_tex, write_report
-from reports.learned import HEADER, learned_views
-from reports.model import ReportInput
+from gdssm.core.errors import BadInput
+from gdssm.numeric.train import PRESETS, train
+from gdssm.numeric.train_artifacts import write_outputs
+from gdssm.reports.build import render_tex, write_report
+from gdssm.reports.learned import HEADER, learned_views
+from gdssm.reports.model import ReportInput
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +54,10 @@ def test_report_includes_the_section_and_copies_the_figures(train_dir: Path, rep
 def test_a_missing_figure_or_summary_is_a_user_error(train_dir: Path, report: ReportInput, tmp_path: Path) -> None:
     (view,) = learned_views(train_dir)
     gone = dataclasses.replace(view, figures=((view.figures[0][0], str(tmp_path / "gone.pdf")),))
-    with pytest.raises(UserError, match=r"gone\.pdf"):
+    with pytest.raises(BadInput, match=r"gone\.pdf"):
         write_report(dataclasses.replace(report, learned=(gone,)), tmp_path / "r.pdf", tex_only=True)
     broken = tmp_path / "train" / "paper-e1"
     broken.mkdir(parents=True)
     (broken / "summary.json").write_text("{not json")
-    with pytest.raises(UserError, match="cannot read training summary"):
+    with pytest.raises(BadInput, match="cannot read training summary"):
         learned_views(tmp_path / "train")

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from gdssm.errors import UserError
-from reports.graph import layout, levels
-from reports.model import ClaimView, ProofStepView, ReportInput, step_size_view
-from reports.tex import TexMath
+from gdssm.core.errors import BadInput
+from gdssm.reports.graph import layout, levels
+from gdssm.reports.model import ClaimView, ProofStepView, ReportInput, step_size_view
+from gdssm.reports.tex import TexMath
 from tests.reports.sample import SYMBOLIC
 
 
@@ -20,15 +20,15 @@ def claim(cid: str, uses: tuple[str, ...] = (), steps: int = 1) -> ClaimView:
 
 
 def test_views_validate_their_fields(report: ReportInput) -> None:
-    with pytest.raises(UserError, match="justification"):
+    with pytest.raises(BadInput, match="justification"):
         ProofStepView(TexMath("a"), TexMath("b"), "magic")
     with pytest.raises(TypeError, match="TexMath"):
         ProofStepView("a", TexMath("b"), "algebra")  # type: ignore[arg-type]
-    with pytest.raises(UserError, match="uses unknown claims: nope"):
+    with pytest.raises(BadInput, match="uses unknown claims: nope"):
         dataclasses.replace(report, claims=(claim("a", ("nope",)),))
-    with pytest.raises(UserError, match="duplicate claim ids: a"):
+    with pytest.raises(BadInput, match="duplicate claim ids: a"):
         dataclasses.replace(report, claims=(claim("a"), claim("a")))
-    with pytest.raises(UserError, match="series 'GD' has 2 values"):
+    with pytest.raises(BadInput, match="series 'GD' has 2 values"):
         dataclasses.replace(report, loss_vs_k={"k": (0, 1, 2), "GD": (1.0, 0.5)})
 
 
@@ -55,7 +55,7 @@ def test_layered_layout_and_blueprint_colours() -> None:
 
 
 def test_dependency_cycle_is_named() -> None:
-    with pytest.raises(UserError, match="a -> b -> a"):
+    with pytest.raises(BadInput, match="a -> b -> a"):
         levels((claim("a", ("b",)), claim("b", ("a",))))
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gdssm import cli
-from proofs import verify
-from proofs.claims import CLAIMS
-from proofs.verify import Outcome
+from gdssm.proofs import verify
+from gdssm.proofs.claims import CLAIMS
+from gdssm.proofs.verify import Outcome
 from tests.reports.pdf import HAVE_TEX, assert_graph_page_drawn, needs_tex, pdftext
 
 SPECIAL_NAME = "run_1%&#2.pdf"

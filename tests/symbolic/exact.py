@@ -6,8 +6,8 @@ import random
 
 import sympy as sp
 
-from symbolic.constructions import Construction
-from symbolic.task import Context
+from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.task import Context
 
 
 def random_context(f: int, m: int, N: int, seed: int) -> Context:

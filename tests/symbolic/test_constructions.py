@@ -6,9 +6,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symbolic.constructions import k_step, one_step
-from symbolic.layer import Readout
-from symbolic.mutants import MUTANTS, applicable
+from gdssm.symbolic.constructions import k_step, one_step
+from gdssm.symbolic.layer import Readout
+from gdssm.symbolic.mutants import MUTANTS, applicable
 from tests.symbolic.exact import disagreements, random_context
 
 dims = st.integers(1, 6)
@@ -51,7 +51,7 @@ def test_one_step_equals_gd(f: int, m: int, N: int, eta: sp.Rational, seed: int,
 
 def test_symbolic_eta_and_symbolic_data() -> None:
     """With eta and every data entry a symbol the identity holds as polynomials, not just at a point."""
-    from symbolic.task import symbolic_context
+    from gdssm.symbolic.task import symbolic_context
 
     c = k_step(2, 1, 2, 2)
     assert disagreements(c, symbolic_context(2, 1, 2)) == []

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from gdssm.errors import UserError
-from symbolic.constructions import one_step
-from symbolic.cross_entropy import cross_entropy_one_step
-from symbolic.reference import (
+from gdssm.core.errors import BadInput
+from gdssm.symbolic.constructions import one_step
+from gdssm.symbolic.cross_entropy import cross_entropy_one_step
+from gdssm.symbolic.reference import (
     ReferenceLayer,
     eta_from_reference,
     from_reference,
@@ -19,7 +19,7 @@ from symbolic.reference import (
     two_step_difference,
     two_step_expected_difference,
 )
-from symbolic.task import symbolic_context
+from gdssm.symbolic.task import symbolic_context
 from tests.symbolic.exact import random_context
 
 
@@ -70,9 +70,9 @@ def test_variant_B_adds_the_G_prime_term(f: int, m: int, N: int) -> None:
 
 
 def test_reference_two_step_rejects_bad_input() -> None:
-    with pytest.raises(UserError, match="variant"):
+    with pytest.raises(BadInput, match="variant"):
         reference_two_step(2, 2, 2, 1, "C")
-    with pytest.raises(UserError, match="reference"):
+    with pytest.raises(BadInput, match="reference"):
         reference_two_step(3, 2, 2, 1, "A")
 
 

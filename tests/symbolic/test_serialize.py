@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import sympy as sp
 
-from symbolic.constructions import k_step, one_step
-from symbolic.reference import reference_two_step
-from symbolic.serialize import construction_json, reference_json, schema, to_json_text, to_latex, to_text
+from gdssm.symbolic.constructions import k_step, one_step
+from gdssm.symbolic.reference import reference_two_step
+from gdssm.symbolic.serialize import construction_json, reference_json, schema, to_json_text, to_latex, to_text
 
 
 @pytest.mark.parametrize("doc", [
@@ -48,13 +48,13 @@ def test_json_is_deterministic() -> None:
 @pytest.mark.parametrize("eta", ["symbolic", "3/10"])
 def test_documents_read_back_to_the_same_parameters(eta: str) -> None:
     """Entries like "eta/5" (a symbolic step size) and "3/50" parse back exactly; junk is a user error."""
-    from gdssm.errors import UserError
-    from symbolic.serialize import construction_from_json
+    from gdssm.core.errors import BadInput
+    from gdssm.symbolic.serialize import construction_from_json
 
     c = k_step(2, 1, 5, 2, eta)
     back = construction_from_json(construction_json(c))
     assert back.params.matrices() == c.params.matrices()
     broken = construction_json(c)
     broken["params"]["C"][0][0] = "eta +* 2"
-    with pytest.raises(UserError, match="parameter C"):
+    with pytest.raises(BadInput, match="parameter C"):
         construction_from_json(broken)

@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gdssm.commands import _progress, run_jobs
-from gdssm.errors import EXIT_OK, UserError, VerificationFailure
+from gdssm.cli.exits import EXIT_OK
+from gdssm.cli.output import progress
+from gdssm.cli.verify import run_jobs
+from gdssm.core.errors import BadInput, Refuted
 
 
 def _previous_certificates(path: Path) -> Any:
@@ -32,7 +34,7 @@ def report_versions() -> dict[str, str]:
     import numpy
     import torch
 
-    from proofs.verify import versions
+    from gdssm.proofs.verify import versions
 
     return {**versions(), "torch": torch.__version__, "numpy": numpy.__version__, "jinja2": jinja2.__version__,
             "matplotlib": matplotlib.__version__}
@@ -47,26 +49,26 @@ def command_line(args: argparse.Namespace) -> str:
 
 def report(args: argparse.Namespace) -> int:
     """``gdssm report``: everything the report states is checked in this run or by a fresh certificate."""
-    from gdssm.atomic import write_text
-    from proofs.verify import certificate_text, certificates, fresh_outcomes, plan
-    from reports.assemble import STAGES, ReportSettings, build_report_input
-    from reports.build import write_report
-    from reports.latex import UnverifiedClaimError
+    from gdssm.core.atomic import write_text
+    from gdssm.proofs.verify import certificate_text, certificates, fresh_outcomes, plan
+    from gdssm.reports.assemble import STAGES, ReportSettings, build_report_input
+    from gdssm.reports.build import write_report
+    from gdssm.reports.latex import UnverifiedClaimError
 
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
-        raise UserError(f"--out must name a .pdf file, got {args.out!r}")
+        raise BadInput(f"--out must name a .pdf file, got {args.out!r}")
     if out.exists() and out.is_dir():
-        raise UserError(f"--out {args.out!r} is a directory; name the PDF file")
+        raise BadInput(f"--out {args.out!r} is a directory; name the PDF file")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UserError(f"cannot create the output folder {out.parent}: {err.strerror or err}") from None
+        raise BadInput(f"cannot create the output folder {out.parent}: {err.strerror or err}") from None
     cert_path = out.parent / "certificates.json"
     jobs = plan(None, None)
     settings = ReportSettings(args.f, args.m, args.N, args.max_steps, command_line(args),
                               train_dir=Path(args.train_dir))
-    with _progress() as bar:
+    with progress() as bar:
         reused = fresh_outcomes(_previous_certificates(cert_path), jobs)
         outcomes = run_jobs(jobs, bar, reused)
         if len(reused) < len(jobs):
@@ -81,7 +83,7 @@ def report(args: argparse.Namespace) -> int:
         try:
             result = write_report(report_input, out, tex_only=args.tex_only)
         except UnverifiedClaimError as err:
-            raise VerificationFailure(f"report refused: {err}", {"claim": err.claim_id}) from None
+            raise Refuted(f"report refused: {err}", {"claim": err.claim_id}) from None
         bar.update(stages, completed=len(STAGES) + 1)
     print(f"claims: {len(report_input.claims)} verified ({len(reused)} of {len(jobs)} route checks reused from "
           f"{cert_path}); {result.message}")

@@ -12,23 +12,24 @@ import json
 import sys
 from pathlib import Path
 
-from gdssm.commands import _progress, _table
-from gdssm.errors import EXIT_OK, UserError
+from gdssm.cli.exits import EXIT_OK
+from gdssm.cli.output import progress, table
+from gdssm.core.errors import BadInput
 
 
 def train(args: argparse.Namespace) -> int:
     """Run the preset, write summary.json, metrics.csv and the figures, and report the final figures."""
-    from numeric.train import preset
-    from numeric.train import train as run_preset
-    from numeric.train_artifacts import default_out, write_outputs
+    from gdssm.numeric.train import preset
+    from gdssm.numeric.train import train as run_preset
+    from gdssm.numeric.train_artifacts import default_out, write_outputs
 
     spec = preset(args.preset)
     out = default_out(spec.name) if args.out is None else Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UserError(f"cannot create the output folder {out}: {err.strerror or err}") from None
-    with _progress() as bar:
+        raise BadInput(f"cannot create the output folder {out}: {err.strerror or err}") from None
+    with progress() as bar:
         tasks: dict[str, int] = {}
 
         def report(label: str, done: int, total: int, loss: float) -> None:
@@ -49,7 +50,7 @@ def train(args: argparse.Namespace) -> int:
         rows.append([str(run["k"]), f"{h['loss']:.4f}", f"{h['target_loss']:.4f}", f"{h['loss_gap_rel']:+.2%}",
                      f"{h['sensitivity_cosine']:.4f}", f"{h['sensitivity_l2']:.3f}", f"{h['prediction_l2']:.3f}",
                      distances, f"{h['interpolation_loss']:.4f}", "yes" if h["matches_target"] else "no"])
-    _table(f"gdssm train {spec.name}: seed {doc['seed']}, {doc['steps']} steps, {doc['timing']['wall_seconds']:.0f} s",
+    table(f"gdssm train {spec.name}: seed {doc['seed']}, {doc['steps']} steps, {doc['timing']['wall_seconds']:.0f} s",
            ["k", "loss", "GD target", "gap", "sens. cos", "sens. L2", "pred. L2", "param. distance (normalised)",
             "interp. loss", "match"], rows)
     for run in doc["runs"]:

@@ -1,7 +1,7 @@
 """Atomic output: a file is written under a temporary name in its directory, then renamed.
 
 A reader never sees a half-written file: either the old file (or none) or the complete new one. A folder
-that cannot be created or written is a :class:`~gdssm.errors.UserError` (one line, exit 2).
+that cannot be created or written is a :class:`~gdssm.core.errors.BadInput` (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from gdssm.errors import UserError
+from gdssm.core.errors import BadInput
 
 
 def _umask() -> int:
@@ -33,7 +33,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
-        raise UserError(f"cannot write {target}: {err.strerror or err}") from None
+        raise BadInput(f"cannot write {target}: {err.strerror or err}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
