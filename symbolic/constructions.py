@@ -20,16 +20,18 @@ Lambda = lam 1 turns A_t, G_t into discounted statistics: GD on the discounted l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
 
-from gdssm.core.errors import BadInput
+from gdssm.core.errors import BadInput, ShapeError
 from gdssm.core.validation import require_dim, require_steps
+from gdssm.symbolic import description as symbols
 from gdssm.symbolic.dense import Mat
+from gdssm.symbolic.description import Description, k_step_description, one_step_description
 from gdssm.symbolic.gd import GDSpec, gd_predictions
-from gdssm.symbolic.layer import LayerParams, Readout, layer_predictions
+from gdssm.symbolic.layer import LayerParams, layer_predictions
 from gdssm.symbolic.layouts import Layout, make_layout
 from gdssm.symbolic.task import Context
 
@@ -59,6 +61,23 @@ class Construction:
     params: LayerParams
     gd: GDSpec
     claims: tuple[str, ...]
+    description: Description | None = None
+    binding: dict[sp.Basic, Any] | None = None
+
+    @property
+    def f(self) -> int:
+        """Input dimension f."""
+        return self.layout.f
+
+    @property
+    def m(self) -> int:
+        """Output dimension m."""
+        return self.layout.m
+
+    @property
+    def H(self) -> int:
+        """Token width H."""
+        return self.layout.H
 
     @property
     def steps(self) -> int:
@@ -74,8 +93,15 @@ class Construction:
         return gd_predictions(self.gd, ctx, to_ring)
 
     def with_params(self, params: LayerParams) -> Construction:
-        """The same claim about other parameters (a mutant, or a user's edit)."""
+        """The same claim about other concrete parameters (a user's edit); no description describes them."""
         return Construction(self.name, self.layout, self.N, params, self.gd, self.claims)
+
+    def with_description(self, description: Description) -> Construction:
+        """The same claim about another description (a mutant), instantiated at this construction's values."""
+        if self.description is None:
+            raise BadInput(f"construction {self.name!r} has no description to change (it was read from a file)")
+        params = description.instantiate(self.layout.E_x, self.layout.E_y, self.N, self.steps, self.binding)
+        return replace(self, params=params, description=description)
 
 
 def parse_eta(text: str | int | sp.Expr) -> sp.Expr:
@@ -105,40 +131,36 @@ def _exact(value: Any, name: str) -> sp.Expr:
     return out
 
 
+def _binding(values: dict[sp.Basic, Any]) -> dict[sp.Basic, Any]:
+    """The scalar values of an instantiation, without those left symbolic (a value equal to its symbol)."""
+    return {sym: v for sym, v in values.items() if not (isinstance(v, sp.Basic) and v == sym)}
+
+
 def one_step(
     f: int, m: int, N: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1, W0: sp.Matrix | None = None
 ) -> Construction:
-    """The paper's one-step construction (see the module docstring), any layout, W_0 = 0 or not."""
+    """The paper's one-step construction, any layout, W_0 = 0 or not: :func:`one_step_description` instantiated."""
     require_dim("N", N)
     lay = make_layout(layout, f, m)
     eta_, lam_ = parse_eta(eta), _exact(lam, "lambda")
-    alpha = eta_ / N
-    H = lay.H
-    Q = sp.zeros(3, 3)
-    Q[1, 0] = 1
-    V1 = sp.eye(H)
-    F = sp.zeros(m, H)
+    if W0 is not None and W0.shape != (m, f):
+        raise ShapeError(f"W0 must be m x f = {m} x {f}, got {W0.shape[0]} x {W0.shape[1]}")
+    desc = one_step_description(with_w0=W0 is not None)
+    values: dict[sp.Basic, Any] = {symbols.eta: eta_, symbols.lam: lam_}
     if W0 is not None:
-        if W0.shape != (m, f):
-            raise BadInput(f"W0 must be m x f = {m} x {f}, got {W0.shape[0]} x {W0.shape[1]}")
-        Q[0, 0] = 1
-        V1 = -lay.E_y * W0 * lay.E_x.T
-        F = W0 * lay.E_x.T
-    params = LayerParams(
-        Q=Q, Lambda=lam_ * sp.ones(H, H), d=sp.Matrix([0, 0, 1]), C=alpha * lay.E_y.T, F=F,
-        V1=V1, V2=sp.eye(H), V3=sp.eye(H), R=sp.zeros(H, H), readout=Readout(rho=(), beta=(), c=(sp.Integer(1),)),
-    )
+        values[symbols.W_0] = W0
     claims = ["ssm.state", "ssm.one_step"] + (["ssm.one_step_w0"] if W0 is not None else [])
     claims += ["ssm.discounted"] if lam_ != 1 else []
     gd = GDSpec(etas=(eta_,), normaliser=N, lam=lam_, W0=W0)
-    return Construction("one-step", lay, N, params, gd, tuple(claims))
+    return Construction("one-step", lay, N, desc.instantiate(lay.E_x, lay.E_y, N, 1, _binding(values)), gd,
+                        tuple(claims), desc, _binding(values))
 
 
 def k_step(
     f: int, m: int, N: int, k: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1,
     gamma: Any = 0, etas: Sequence[Any] | None = None,
 ) -> Construction:
-    """Our single-state k-step construction (module docstring): one state, k-fold readout, split layout."""
+    """Our single-state k-step construction, split layout: :func:`k_step_description` instantiated."""
     require_dim("N", N)
     require_steps(k)
     lay = make_layout(layout, f, m)
@@ -149,22 +171,15 @@ def k_step(
         raise BadInput(f"got {len(step_etas)} per-step step sizes for k = {k} steps")
     lam_, gamma_ = _exact(lam, "lambda"), _exact(gamma, "weight decay gamma")
     gd = GDSpec(etas=step_etas, normaliser=N, gamma=gamma_, lam=lam_)
-    alphas, rhos = gd.alphas, gd.decays
-    H = lay.H
-    Q = sp.zeros(3, 3)
-    Q[0, 0] = Q[1, 0] = 1
-    rev = list(range(k - 1, -1, -1))  # j -> s = k-1-j
-    readout = Readout(
-        rho=tuple(rhos[s] for s in rev[: max(k - 1, 0)]),
-        beta=tuple(alphas[s] for s in rev[: max(k - 1, 0)]),
-        c=tuple(alphas[s] for s in rev),
-    )
-    params = LayerParams(
-        Q=Q, Lambda=lam_ * sp.ones(H, H), d=sp.Matrix([0, 0, 1]), C=lay.E_y.T, F=sp.zeros(m, H),
-        V1=sp.eye(H), V2=sp.eye(H), V3=sp.eye(H), R=lay.E_x * lay.E_x.T, readout=readout,
-    )
+    desc = k_step_description(per_step=etas is not None)
+    values: dict[sp.Basic, Any] = {symbols.lam: lam_, symbols.gamma: gamma_}
+    if etas is None:
+        values[symbols.eta] = step_etas[0] if k else ETA
+    else:
+        values.update({symbols.eta_s[i]: e for i, e in enumerate(step_etas)})
     claims = ["ssm.state", "ssm.k_step"]
     claims += ["ssm.discounted"] if lam_ != 1 else []
     claims += ["ssm.weight_decay"] if gamma_ != 0 else []
     claims += ["ssm.per_step_eta"] if etas is not None else []
-    return Construction("k-step", lay, N, params, gd, tuple(claims))
+    return Construction("k-step", lay, N, desc.instantiate(lay.E_x, lay.E_y, N, k, _binding(values)), gd,
+                        tuple(claims), desc, _binding(values))

@@ -1,6 +1,6 @@
 """The catalogue of wrong constructions: every verifier must reject every mutant that applies.
 
-Each mutant takes a correct :class:`~symbolic.constructions.Construction` and changes its parameters while
+Each mutant changes the one description of a construction (:mod:`gdssm.symbolic.description`) while
 keeping the claim (the GD it says it implements), so a sound checker must find a difference. The catalogue
 is shared by the exact checks (``proofs``), the numeric checks (``numeric``) and the report's audit appendix.
 """
@@ -12,70 +12,77 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from gdssm.core.errors import BadInput
 from gdssm.symbolic.constructions import Construction
-from gdssm.symbolic.layer import Readout
+from gdssm.symbolic.description import Description, H, N, j, unit
 
 
 @dataclass(frozen=True)
 class Mutant:
-    """A named wrong construction: ``apply`` breaks it, ``applies`` says when the break is visible."""
+    """A named wrong construction: ``change`` breaks a description, ``applies`` says when the break is visible."""
 
     name: str
     description: str
     applies: Callable[[Construction], bool]
-    apply: Callable[[Construction], Construction]
+    change: Callable[[Description], Description]
+
+    def apply(self, c: Construction) -> Construction:
+        """The construction ``c`` built from the broken description (every route then sees the same layer)."""
+        if c.description is None:
+            raise BadInput(f"mutant {self.name!r} changes a description; {c.name!r} was read from a file")
+        return c.with_description(self.change(c.description))
 
 
-def _flip_sign(c: Construction) -> Construction:
-    return c.with_params(c.params.replace(C=-c.params.C))
+def _flip_sign(d: Description) -> Description:
+    """C -> -C."""
+    return d.changed(C=-d.C)
 
 
-def _normaliser(c: Construction, factor: sp.Expr) -> Construction:
-    """alpha -> factor alpha: C carries the alpha of the readout sum, beta_j those of the (I - alpha G) steps."""
-    ro = c.params.readout
-    readout = Readout(rho=ro.rho, beta=tuple(factor * b for b in ro.beta), c=ro.c)
-    return c.with_params(c.params.replace(C=factor * c.params.C, readout=readout))
+def _normaliser(d: Description, factor: sp.Expr) -> Description:
+    """alpha -> factor alpha: C carries the alpha of the one-step readout, c_j and beta_j those of the k steps."""
+    if d.name == "one-step":
+        return d.changed(C=factor * d.C)
+    return d.changed(c=sp.Lambda(j, factor * d.c(j)), beta=sp.Lambda(j, factor * d.beta(j)))
 
 
-def _one_over_P(c: Construction) -> Construction:
+def _one_over_P(d: Description) -> Description:
     """alpha = eta/P with P = N + 1 (the authors' state-size normaliser, P != N)."""
-    return _normaliser(c, sp.Rational(c.N, c.N + 1))
+    return _normaliser(d, N / (N + 1))
 
 
-def _missing_one_over_N(c: Construction) -> Construction:
+def _missing_one_over_N(d: Description) -> Description:
     """alpha = eta instead of eta/N."""
-    return _normaliser(c, sp.Integer(c.N))
+    return _normaliser(d, N)
 
 
-def _q_transposed(c: Construction) -> Construction:
+def _q_transposed(d: Description) -> Description:
     """Q entry moved: the y-x product formed as x y^T (Q_12 instead of Q_21)."""
-    return c.with_params(c.params.replace(Q=c.params.Q.T))
+    return d.changed(Q=d.Q.T)
 
 
-def _lambda_off(c: Construction) -> Construction:
+def _lambda_off(d: Description) -> Description:
     """Lambda scaled by 9/10 (a forgetting the claim does not have)."""
-    return c.with_params(c.params.replace(Lambda=sp.Rational(9, 10) * c.params.Lambda))
+    return d.changed(Lambda=sp.Rational(9, 10) * d.Lambda)
 
 
-def _window_entry(c: Construction) -> Construction:
+def _window_entry(d: Description) -> Description:
     """Readout query from the wrong window slot: d = e_1 (x_t) instead of e_3 (x_{t+1})."""
-    return c.with_params(c.params.replace(d=sp.Matrix([1, 0, 0])))
+    return d.changed(d=unit(1))
 
 
-def _missing_readout_step(c: Construction) -> Construction:
-    """The last term of the k-fold readout dropped (k - 1 steps instead of k)."""
-    ro = c.params.readout
-    return c.with_params(c.params.replace(readout=Readout(rho=ro.rho[:-1], beta=ro.beta[:-1], c=ro.c[:-1])))
+def _missing_readout_step(d: Description) -> Description:
+    """The last term of the k-fold readout dropped (k - 1 readout terms instead of k)."""
+    return d.changed(readout_steps=d.readout_steps - 1)
 
 
-def _no_gram_correction(c: Construction) -> Construction:
+def _no_gram_correction(d: Description) -> Description:
     """R = 0: the readout never applies (I - alpha G), so it computes k alpha A x instead of W_k x."""
-    return c.with_params(c.params.replace(R=sp.zeros(*c.params.R.shape)))
+    return d.changed(R=sp.ZeroMatrix(*d.R.shape))
 
 
-def _no_value_map(c: Construction) -> Construction:
+def _no_value_map(d: Description) -> Description:
     """W_0 != 0 without the value map: V_1 = I, so the state misses -W_0 G_t."""
-    return c.with_params(c.params.replace(V1=sp.eye(c.params.H)))
+    return d.changed(V1=sp.Identity(H))
 
 
 def _has_data_term(c: Construction) -> bool:
