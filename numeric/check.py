@@ -11,6 +11,8 @@ Error measure, per example: relative error = max |layer - oracle| / max(max |ora
 over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure
 is shrunk by Hypothesis (unless ``shrink=False``) and raised as :class:`gdssm.core.errors.Refuted`
 carrying the counterexample: dims, construction, GD constants, law, seed, errors, both predictions.
+
+:func:`check_loaded` runs the same check on the tensors of a weights file (:mod:`numeric.formats`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hypothesis import strategies as st
 
 from gdssm.core.errors import BadInput, Refuted
 from gdssm.numeric import strategies
+from gdssm.numeric.formats.load import LoadedWeights, as_construction
 from gdssm.numeric.layer import GDSSMLayer
 from gdssm.numeric.oracle import gd_predictions
 from gdssm.numeric.samplers import TaskLaw, sample_tasks
@@ -154,6 +157,18 @@ def check_construction(construction: Construction, examples: int = 20, seed: int
                        progress: Progress | None = None, *, shrink: bool = True) -> CheckReport:
     """:func:`run_check` for one fixed construction (random laws, seeds, batches)."""
     return run_check(examples, seed, construction, dtypes, progress, shrink=shrink)
+
+
+def check_loaded(loaded: LoadedWeights, examples: int, seed: int, progress: Progress | None = None) -> CheckReport:
+    """The property check (:func:`check_construction`) of a loaded weights file against autograd GD, in the file's
+    dtype, at the file's dims. It runs on :func:`numeric.formats.as_construction`, whose lowering is first
+    confirmed to be the loaded layer bit for bit, so the file's own tensors are what is checked."""
+    checked = as_construction(loaded)  # the file's floats as exact rationals
+    lowered = GDSSMLayer.from_construction(checked, dtype=loaded.dtype).state_dict()  # lowering(exact(T)) == T
+    for name, value in loaded.layer.state_dict().items():
+        if not torch.equal(lowered[name], value):
+            raise RuntimeError(f"re-lowering the loaded tensor {name!r} changed it; the check would not test the file")
+    return check_construction(checked, examples, seed, dtypes=(loaded.dtype,), progress=progress)
 
 
 class _LayerCache:

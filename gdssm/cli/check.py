@@ -47,7 +47,8 @@ def check_weights(args: argparse.Namespace) -> int:
     Exit 0 when the loaded layer computes the GD of its metadata (within the dtype's tolerance) and its tensors
     are exactly the derivation; exit 1 (Refuted) otherwise; exit 2 for a file that cannot be read.
     """
-    from gdssm.numeric.weights import check_loaded, describe, read_weights
+    from gdssm.numeric.check import check_loaded
+    from gdssm.numeric.formats import describe, read_weights
 
     loaded = read_weights(args.weights, verify=False)
     differences = loaded.differences

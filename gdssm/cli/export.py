@@ -25,7 +25,7 @@ def claim_hashes(ids: Iterable[str]) -> dict[str, str]:
 
 def export(args: argparse.Namespace) -> int:
     """``gdssm export``: derive the construction, write the weights file atomically, print one line."""
-    from gdssm.numeric.weights import EXPORTABLE, container_of, describe, justifying_claims, write_weights
+    from gdssm.numeric.formats import EXPORTABLE, container_of, describe, justifying_claims, write_weights
     from gdssm.symbolic.constructions import parse_eta
     from gdssm.symbolic.serialize import construction_from_json
 

@@ -11,10 +11,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdssm.core.errors import BadInput
+from gdssm.core.errors import BadInput, DomainError, ShapeError
+from gdssm.numeric import planner, scans
 from gdssm.numeric import strategies as gst
-from gdssm.numeric.layer import GDSSMLayer, Plan
+from gdssm.numeric.layer import GDSSMLayer
 from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.planner import Plan
 from gdssm.numeric.samplers import TaskLaw
 from gdssm.symbolic.constructions import Construction, k_step, one_step
 from gdssm.symbolic.layer import PARAMETER_NAMES, LayerParams, Readout, forward
@@ -200,9 +202,14 @@ BAD_INPUTS = [
     ("inf labels", lambda L: L(torch.zeros(1, 4, 2, dtype=F64), torch.full((1, 3, 1), float("inf"), dtype=F64)),
      "NaN or infinite"),
     ("dtype mismatch", lambda L: L(torch.zeros(1, 4, 2), torch.zeros(1, 3, 1)), "dtype mismatch"),
+    ("integer data", lambda L: L(torch.zeros(1, 4, 2, dtype=torch.int64), torch.zeros(1, 3, 1, dtype=torch.int64)),
+     "convert the data (inputs.to(torch.float64))"),
+    ("empty batch", lambda L: L(torch.zeros(0, 4, 2, dtype=F64), torch.zeros(0, 3, 1, dtype=F64)),
+     "at least one sequence (B >= 1)"),
     ("not a tensor", lambda L: L([[0.0]]), "must be a torch.Tensor"),
     ("unknown path", lambda L: L.plan(1, 3, path="fast"), "unknown forward path"),
     ("block 0", lambda L: L.plan(1, 3, path="chunked", block=0), "block length"),
+    ("batch 0", lambda L: L.plan(0, 3), "batch size B must be an integer >= 1"),
     ("cumsum with gradient", lambda L: L.plan(1, 3, path="cumsum"), "no gradient"),
     ("k < 0", lambda L: GDSSMLayer(torch.eye(2), torch.eye(2), k=-1), "k must be an integer >= 0"),
     ("embedding shapes", lambda L: GDSSMLayer(torch.eye(2), torch.eye(3), k=1), "embeddings"),
@@ -228,3 +235,45 @@ def test_lambda_structure_is_required_by_the_fast_paths() -> None:
         layer.Lambda[0, 0] = 0.25
         with pytest.raises(BadInput, match="one decay for every entry"):
             layer.plan(1, 3, path="chunked")
+
+
+SHAPE_ERRORS = ["even token count", "token width", "x width", "y length", "y batch", "empty batch", "embedding shapes"]
+
+
+@pytest.mark.parametrize("case", SHAPE_ERRORS)
+def test_shape_mismatches_are_shape_errors(case: str) -> None:
+    """Wrong shapes raise ShapeError (a BadInput, so a ValueError); a wrong dtype is a BadInput, not a torch error."""
+    call = {b[0]: b[1] for b in BAD_INPUTS}[case]
+    with pytest.raises(ShapeError):
+        call(_layer())  # type: ignore[operator]
+    with pytest.raises(ValueError, match="dtype mismatch"):
+        _layer()(torch.zeros(1, 4, 2), torch.zeros(1, 3, 1))
+    with pytest.raises(DomainError, match="block length"):
+        _layer().plan(1, 3, path="chunked", block=0)
+
+
+def test_scans_and_planner_on_their_own() -> None:
+    """The scans give S_t v for a block and the next carry; the sequential scan takes one position per block."""
+    gen = torch.Generator().manual_seed(0)
+    B, L, H = 2, 5, 3
+    P, K = torch.randn(B, L, 3, H, generator=gen, dtype=F64), torch.randn(B, L, 3, H, generator=gen, dtype=F64)
+    carry, v = torch.randn(B, H, H, generator=gen, dtype=F64), torch.randn(B, L, H, generator=gen, dtype=F64)
+    lam = torch.tensor(0.75, dtype=F64)
+    states, S = [], carry
+    for t in range(L):
+        S = lam * S + P[:, t].transpose(-1, -2) @ K[:, t]  # S_t = lambda S_{t-1} + P_t K_t^T
+        states.append(S)
+    want = torch.stack([states[t] @ v[:, t, :, None] for t in range(L)], dim=1)[..., 0]
+    apply_state, last = scans.chunked_scan(lam, 8)(P, K, carry)
+    assert torch.allclose(apply_state(v), want, rtol=1e-12, atol=1e-12) and torch.allclose(last, states[-1])
+    ones = scans.block_scan("cumsum", L, torch.ones(H, H, dtype=F64))
+    apply_state, last = ones(P, K, carry)
+    assert torch.allclose(last, carry + (P.transpose(-1, -2) @ K).sum(dim=1))
+    step = scans.block_scan("sequential", 1, torch.full((H, H), 0.75, dtype=F64))
+    _, first = step(P[:, :1], K[:, :1], carry)
+    assert torch.allclose(first, states[0])
+    with pytest.raises(ShapeError, match="one position per block"):
+        step(P, K, carry)
+    with pytest.raises(BadInput, match="unknown scan 'fast'"):
+        scans.block_scan("fast", 1, torch.ones(H, H, dtype=F64))
+    assert planner.chunk_length(64, 4, 2) == 32 and planner.bytes_per_state(2, 3, 8) == 4 * 2 * 9 * 8

@@ -1,5 +1,5 @@
 """The reference export, read back by plain numpy/safetensors and run through an independent transcription of the
-authors' forward pass (written from ../shared/reference/paper-facts.md §4, not from gdssm.symbolic/reference.py)."""
+authors' forward pass (written from docs/paper-facts.md §4, not from gdssm.symbolic/reference.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 
 from gdssm.core.errors import BadInput
 from gdssm.numeric import strategies as gst
+from gdssm.numeric.formats import decode, encode, justifying_claims, load_layer, write_weights
+from gdssm.numeric.formats.containers import NPZ_METADATA
+from gdssm.numeric.formats.reference import ARRAY_ROLES
 from gdssm.numeric.layer import GDSSMLayer
 from gdssm.numeric.oracle import gd_predictions
-from gdssm.numeric.reference_export import ARRAY_ROLES, NPZ_METADATA
 from gdssm.numeric.samplers import TaskLaw
-from gdssm.numeric.weights import decode, encode, justifying_claims, write_weights
 from gdssm.proofs.claims import claim
 from gdssm.symbolic.constructions import Construction, k_step, one_step
 from tests.numeric.helpers import rel_error, tasks_for
@@ -120,7 +121,7 @@ def test_reference_files_load_back_into_our_layer(case: tuple[Construction, Task
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ref{suffix}"
         write_weights(path, c, "reference", dtype, claims_of(c))
-        layer = GDSSMLayer.from_file(str(path))
+        layer = load_layer(path)
     lowered = GDSSMLayer.from_construction(c, dtype=layer.Q.dtype).state_dict()
     assert all(torch.equal(value, lowered[name]) for name, value in layer.state_dict().items())
     tasks = tasks_for(c, law, seed=0)

@@ -1,4 +1,4 @@
-"""Weights export/import (numeric.weights): round trips to GD, deterministic bytes, atomic writes, refusals."""
+"""Weights export/import (numeric.formats): round trips to GD, deterministic bytes, atomic writes, refusals."""
 
 from __future__ import annotations
 
@@ -20,23 +20,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdssm import __version__
-from gdssm.core.errors import BadInput, Refuted
+from gdssm.core.errors import BadInput, Refuted, ShapeError
 from gdssm.numeric import strategies as gst
-from gdssm.numeric.layer import GDSSMLayer
-from gdssm.numeric.oracle import gd_predictions
-from gdssm.numeric.samplers import TaskLaw
-from gdssm.numeric.weights import (
+from gdssm.numeric.check import check_loaded
+from gdssm.numeric.formats import (
     SCHEMA,
     LoadedWeights,
     certificate_hash,
-    check_loaded,
     decode,
     derive,
     encode,
     justifying_claims,
+    load_layer,
     read_weights,
     write_weights,
 )
+from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.oracle import gd_predictions
+from gdssm.numeric.samplers import TaskLaw
 from gdssm.proofs.claims import claim
 from gdssm.symbolic.constructions import Construction, k_step, one_step
 from gdssm.symbolic.serialize import CONVENTIONS
@@ -84,7 +85,7 @@ def test_files_on_disk_round_trip(data: st.DataObject) -> None:
         path = Path(tmp) / f"w{SUFFIX[fmt]}"
         written = write_weights(path, c, fmt, "float64", claims_of(c, fmt))
         assert path.read_bytes() == written.data and os.listdir(tmp) == [path.name]
-        layer = GDSSMLayer.from_file(str(path))
+        layer = load_layer(path)
     assert gd_error(layer, c) <= 1e-10
 
 
@@ -137,7 +138,7 @@ def test_loaded_layer_trains_and_lambda_can_be_frozen(tmp_path: Path) -> None:
     c = k_step(2, 1, 6, 2, "1/4")
     path = tmp_path / "k2.safetensors"
     write_weights(path, c, "safetensors", "float64", claims_of(c, "safetensors"))
-    layer = GDSSMLayer.from_file(str(path))
+    layer = load_layer(path)
     tasks = tasks_for(c, TaskLaw(), seed=3, batch=8)
     layer(tasks.x, tasks.y).square().sum().backward()
     grads = {name: p.grad for name, p in layer.named_parameters()}
@@ -289,6 +290,7 @@ def test_bad_files_are_refused_with_one_line(case: str) -> None:
         decode(make(), "safetensors", "bad.safetensors")
     text = str(info.value)
     assert message in text and "\n" not in text and text.startswith("bad.safetensors: ")
+    assert isinstance(info.value, ShapeError) == (case in {"dims vs tensors", "steps vs tensors", "shape mismatch"})
 
 
 def test_bad_pt_and_paths_are_refused(tmp_path: Path) -> None:

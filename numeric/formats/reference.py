@@ -20,34 +20,24 @@ Both directions here go through those SymPy maps: export lowers ``to_reference``
 reads every float entry as the exact rational it stores and applies ``from_reference``, so no constant of the
 map is written twice and no rounding enters.
 
-The ``.npz`` container is written by hand with fixed zip timestamps (``numpy.savez`` stamps the current time),
-so equal inputs give equal bytes.
+A reference file is held in a ``.npz`` or a ``.safetensors`` container (:mod:`numeric.formats.containers`).
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import sympy as sp
 import torch
 from torch import Tensor
 
-from gdssm.core.errors import BadInput
 from gdssm.numeric.lowering import to_tensor
 from gdssm.symbolic.constructions import Construction
 from gdssm.symbolic.layer import LayerParams
 from gdssm.symbolic.layouts import Layout
 from gdssm.symbolic.reference import REFERENCE_NAMES, ReferenceLayer, from_reference, to_reference
 from gdssm.symbolic.serialize import CONVENTIONS, REFERENCE_CONVENTIONS, exact
-
-NPZ_METADATA = "gdssm_metadata"
-"""Name of the ``.npz`` entry (a 0-d unicode array) holding the metadata JSON."""
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-"""Timestamp of every ``.npz`` member (the earliest a zip file can store)."""
 
 ARRAY_ROLES = {
     "w_q": "(3, 3) window mixing, M_k = U_k^T w_q U_k over rows U_k = (x_k, y~_k, x_{k+1}); w_q = Q^T = e_1 e_2^T",
@@ -71,54 +61,27 @@ REFERENCE_EXPORT_CONVENTIONS = {
 
 def reference_tensors(construction: Construction, dtype: torch.dtype) -> dict[str, Tensor]:
     """The authors' arrays (module docstring) of a one-step construction in layout ``reference``."""
-    arrays = to_reference(construction).arrays()
-    out = {name: to_tensor(arrays[name], name, dtype) for name in REFERENCE_NAMES}
-    out["D"] = out["D"].reshape(3)
+    arrays = to_reference(construction).arrays()  # w_q = Q^T, Lambda_bar = Lambda^T, C = -alpha I, D = d
+    out = {name: to_tensor(arrays[name], name, dtype) for name in REFERENCE_NAMES}  # exact entries -> floats
+    out["D"] = out["D"].reshape(3)  # the column D (3 x 1) as the authors' vector (3,)
     return out
 
 
 def reference_metadata(construction: Construction) -> dict[str, Any]:
     """What a reference file adds to the metadata: the task, the authors' gd_lr = alpha P (P = H), the arrays."""
-    alpha = construction.gd.alphas[0]
-    return {"task": construction.layout.task, "gd_lr": exact(alpha * construction.layout.H),
+    alpha = construction.gd.alphas[0]  # alpha = eta / N
+    return {"task": construction.layout.task, "gd_lr": exact(alpha * construction.layout.H),  # gd_lr = alpha P
             "arrays": dict(ARRAY_ROLES)}
 
 
 def exact_matrix(values: Tensor) -> sp.Matrix:
     """A finite float tensor (2-D, or 1-D read as a column) as the SymPy matrix of the exact rationals it stores."""
-    rows = values.reshape(values.shape[0], -1) if values.dim() == 2 else values.reshape(-1, 1)
-    return sp.Matrix([[sp.Rational(*float(v).as_integer_ratio()) for v in row] for row in rows.tolist()])
+    rows = values.reshape(values.shape[0], -1) if values.dim() == 2 else values.reshape(-1, 1)  # v (n,) -> (n, 1)
+    return sp.Matrix([[sp.Rational(*float(v).as_integer_ratio()) for v in row]  # p/q = v exactly
+                      for row in rows.tolist()])
 
 
 def params_from_reference(arrays: Mapping[str, Tensor], layout: Layout) -> LayerParams:
     """Our layer parameters from the authors' arrays, exactly: ``from_reference`` of ``ref.param_map``."""
-    ref = ReferenceLayer(**{name: exact_matrix(arrays[name]) for name in REFERENCE_NAMES})
-    return from_reference(ref, layout)
-
-
-def npz_bytes(arrays: Mapping[str, Tensor], metadata: str) -> bytes:
-    """A ``.npz`` archive of the arrays (sorted by name) and the metadata entry, with fixed timestamps."""
-    members = {name: arrays[name].numpy() for name in sorted(arrays)}
-    members[NPZ_METADATA] = np.array(metadata)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, array in members.items():
-            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_EPOCH), "w") as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def read_npz(data: bytes, source: str) -> tuple[str | None, dict[str, Tensor]]:
-    """(metadata JSON text or None, the arrays as tensors) of a ``.npz`` file; a damaged archive is a BadInput."""
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            members: dict[str, Any] = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise BadInput(f"{source}: corrupt or truncated .npz file ({err})") from None
-    text = members.pop(NPZ_METADATA, None)
-    if text is not None and (text.shape != () or text.dtype.kind != "U"):
-        raise BadInput(f"{source}: the {NPZ_METADATA} entry must be one string")
-    for name, array in members.items():
-        if array.dtype.kind != "f":
-            raise BadInput(f"{source}: array {name!r} has dtype {array.dtype}, expected float32 or float64")
-    return (None if text is None else str(text)), {name: torch.from_numpy(a.copy()) for name, a in members.items()}
+    ref = ReferenceLayer(**{name: exact_matrix(arrays[name]) for name in REFERENCE_NAMES})  # floats -> exact
+    return from_reference(ref, layout)  # Q = w_q^T, Lambda = Lambda_bar^T, d = D, C_ours = -E_y^T C

@@ -1,0 +1,193 @@
+"""The provenance metadata of a weights file (schema ``gdssm.weights/1``): its keys, writing, parsing, checking.
+
+Keys: ``schema``, ``format``, ``construction``, ``claims`` (id -> statement hash of every claim that justifies the
+file), ``certificate_hash`` (:func:`certificate_hash` of ``claims``), ``dims`` {f, m, N, H}, ``steps`` (k),
+``eta`` and ``alpha`` (exact strings, alpha = eta/N), ``layout``, ``gd`` {etas, per_step, lambda, gamma, W0}
+(what :func:`derive` needs to re-derive the construction), ``conventions``, ``dtype``, ``gdssm_version``;
+reference files add ``task``, ``gd_lr`` and ``arrays`` (:func:`numeric.formats.reference.reference_metadata`).
+
+:func:`metadata` writes the document of a construction; :func:`parse_metadata` reads one back, refusing with
+one-line :class:`~gdssm.core.errors.BadInput`\\ s missing or unknown keys and values (schema, construction,
+format, dtype), wrong JSON types and a certificate hash that does not hash the claims; :func:`derive` re-derives
+the construction it names and refuses a document that disagrees with it (dims, k, eta, alpha, gd, claims).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+import torch
+
+from gdssm import __version__
+from gdssm.core.errors import BadInput
+from gdssm.numeric.formats.containers import METADATA_KEY
+from gdssm.numeric.formats.reference import REFERENCE_EXPORT_CONVENTIONS, reference_metadata
+from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.serialize import CONVENTIONS, exact, matrix_rows
+
+SCHEMA = "gdssm.weights/1"
+EXPORTABLE = ("one-step", "k-step")
+FORMATS = ("safetensors", "pt", "reference")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+REFERENCE_CLAIM = "ref.param_map"
+
+REQUIRED: dict[str, tuple[type, ...]] = {
+    "schema": (str,), "format": (str,), "construction": (str,), "claims": (dict,), "certificate_hash": (str,),
+    "dims": (dict,), "steps": (int,), "eta": (str, type(None)), "alpha": (str, type(None)), "layout": (str,),
+    "gd": (dict,), "conventions": (dict,), "dtype": (str,), "gdssm_version": (str,),
+}
+"""Every metadata key and the JSON types it may take."""
+GD_KEYS: dict[str, tuple[type, ...]] = {
+    "etas": (list,), "per_step": (bool,), "lambda": (str,), "gamma": (str,), "W0": (list, type(None)),
+}
+HEX64 = re.compile(r"[0-9a-f]{64}")
+VERSION = re.compile(r"\d+(\.\d+)*([.+-]?[0-9A-Za-z.+-]*)?")
+
+
+def justifying_claims(construction: Construction, fmt: str) -> tuple[str, ...]:
+    """The claim ids a file of this construction and format rests on (``ref.param_map`` for ``reference``)."""
+    return construction.claims + ((REFERENCE_CLAIM,) if fmt == "reference" else ())
+
+
+def certificate_hash(claims: Mapping[str, str]) -> str:
+    """sha256 over the lines ``<claim id>:<statement hash>``, sorted by id: what the file is justified by."""
+    text = "".join(f"{cid}:{claims[cid]}\n" for cid in sorted(claims))  # "id:hash\n", sorted by id
+    return hashlib.sha256(text.encode()).hexdigest()  # sha256(text)
+
+
+def metadata(construction: Construction, fmt: str, dtype: str, claims: Mapping[str, str]) -> dict[str, Any]:
+    """The metadata document of a file (module docstring); ``claims`` maps claim id -> statement hash.
+
+    alpha = eta / N; certificate_hash = sha256 of the sorted ``id:hash`` lines of ``claims``.
+    """
+    if construction.name not in EXPORTABLE:
+        raise BadInput(f"cannot export construction {construction.name!r}; choose one of {', '.join(EXPORTABLE)}")
+    if fmt not in FORMATS:
+        raise BadInput(f"unknown weights format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if dtype not in DTYPES:
+        raise BadInput(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+    wanted = justifying_claims(construction, fmt)
+    if sorted(claims) != sorted(wanted):
+        raise BadInput(f"the statement hashes given are for claims {sorted(claims)}, the file needs {sorted(wanted)}")
+    gd, lay = construction.gd, construction.layout
+    doc: dict[str, Any] = {
+        "schema": SCHEMA, "format": fmt, "construction": construction.name,
+        "claims": {cid: claims[cid] for cid in sorted(claims)}, "certificate_hash": certificate_hash(claims),
+        "dims": {"f": lay.f, "m": lay.m, "N": construction.N, "H": lay.H}, "steps": construction.steps,
+        "eta": exact(gd.etas[0]) if gd.etas else None, "alpha": exact(gd.alphas[0]) if gd.etas else None,
+        "layout": lay.name,
+        "gd": {"etas": [exact(e) for e in gd.etas], "per_step": "ssm.per_step_eta" in construction.claims,
+               "lambda": exact(gd.lam), "gamma": exact(gd.gamma),
+               "W0": None if gd.W0 is None else matrix_rows(gd.W0)},
+        "conventions": dict(REFERENCE_EXPORT_CONVENTIONS if fmt == "reference" else CONVENTIONS),
+        "dtype": dtype, "gdssm_version": __version__,
+    }
+    if fmt == "reference":
+        doc.update(reference_metadata(construction))  # task, gd_lr = alpha P, arrays
+    return doc
+
+
+def parse_metadata(text: Any, source: str) -> dict[str, Any]:
+    """The metadata JSON, checked for schema, keys, types, known values and its own certificate hash."""
+    if not isinstance(text, str):
+        raise BadInput(f"{source}: no '{METADATA_KEY}' metadata; not a file written by `gdssm export`")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BadInput(f"{source}: metadata is not valid JSON ({err})") from None
+    if not isinstance(doc, dict):
+        raise BadInput(f"{source}: metadata must be a JSON object")
+    if "schema" in doc and doc["schema"] != SCHEMA:
+        raise BadInput(f"{source}: unknown metadata version {doc['schema']!r}; "
+                       f"this gdssm {__version__} reads {SCHEMA}")
+    _require_keys(doc, REQUIRED, "metadata", source)
+    _require_keys(doc["gd"], GD_KEYS, "metadata gd", source)
+    checks = [
+        (doc["construction"] in EXPORTABLE, f"unknown construction {doc['construction']!r}; "
+                                            f"known: {', '.join(EXPORTABLE)}"),
+        (doc["format"] in FORMATS, f"unknown format {doc['format']!r}; known: {', '.join(FORMATS)}"),
+        (doc["dtype"] in DTYPES, f"unknown dtype {doc['dtype']!r}; known: {', '.join(DTYPES)}"),
+        (VERSION.fullmatch(doc["gdssm_version"]) is not None, f"gdssm_version {doc['gdssm_version']!r} is not a "
+                                                               "version number"),
+        (all(isinstance(h, str) and HEX64.fullmatch(h) for h in doc["claims"].values()),
+         "claims must map claim ids to sha256 statement hashes"),
+        (doc["certificate_hash"] == certificate_hash(doc["claims"]),
+         "certificate_hash does not match the claims it hashes (metadata edited)"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise BadInput(f"{source}: {message}")
+    return doc
+
+
+def _require_keys(doc: Mapping[str, Any], keys: Mapping[str, tuple[type, ...]], where: str, source: str) -> None:
+    """Every key of ``keys`` is in ``doc`` with one of its JSON types (a bool is not an int)."""
+    missing = [key for key in keys if key not in doc]
+    if missing:
+        raise BadInput(f"{source}: {where} lacks key(s) {', '.join(missing)}")
+    for key, types in keys.items():
+        value = doc[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise BadInput(f"{source}: {where} key {key!r} must be {names}, got {json.dumps(value)}")
+
+
+def _number(text: Any, what: str, source: str) -> sp.Rational:
+    """An exact number written as text ("1/4", "0.5", "3") as a SymPy rational."""
+    try:
+        value = sp.Rational(str(text))
+    except (TypeError, ValueError, SyntaxError):
+        raise BadInput(f"{source}: metadata {what} must be an exact number, got {text!r}") from None
+    return value
+
+
+def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
+    """Re-derive the construction a (schema-checked) metadata document names, and check it against the document.
+
+    one-step: k = 1, one eta, gamma = 0, W_0 as given; k-step: W_0 = 0, k steps of eta (or per-step etas).
+    """
+    dims, gd = doc["dims"], doc["gd"]
+    if not all(isinstance(dims.get(key), int) for key in ("f", "m", "N", "H")):
+        raise BadInput(f"{source}: metadata dims must hold integers f, m, N, H, got {json.dumps(dims)}")
+    etas = [_number(e, "gd.etas", source) for e in gd["etas"]]
+    lam, gamma = _number(gd["lambda"], "gd.lambda", source), _number(gd["gamma"], "gd.gamma", source)
+    W0 = None if gd["W0"] is None else sp.Matrix([[_number(v, "gd.W0", source) for v in row] for row in gd["W0"]])
+    f, m, N, k = dims["f"], dims["m"], dims["N"], doc["steps"]
+    if doc["construction"] == "one-step" and (len(etas) != 1 or k != 1 or gamma != 0 or gd["per_step"]):
+        raise BadInput(f"{source}: a one-step construction has k = 1, one eta, no decay and no per-step etas")
+    if doc["construction"] == "k-step" and W0 is not None:
+        raise BadInput(f"{source}: the k-step construction starts from W_0 = 0, but the metadata gives W0")
+    try:
+        if doc["construction"] == "one-step":
+            c = one_step(f, m, N, etas[0], layout=doc["layout"], lam=lam, W0=W0)
+        else:
+            c = k_step(f, m, N, k, etas[0] if etas else 1, layout=doc["layout"], lam=lam, gamma=gamma,
+                       etas=etas if gd["per_step"] else None)
+    except BadInput as err:
+        raise BadInput(f"{source}: metadata: {err}") from None
+    _check_derivation(c, doc, source)
+    return c
+
+
+def _check_derivation(c: Construction, doc: Mapping[str, Any], source: str) -> None:
+    """The re-derived construction must agree with every descriptive key of the metadata."""
+    rebuilt = metadata(c, doc["format"], doc["dtype"], dict.fromkeys(justifying_claims(c, doc["format"]), "0" * 64))
+    for key in ("dims", "steps", "eta", "alpha", "gd"):
+        if rebuilt[key] != doc[key]:
+            raise BadInput(f"{source}: metadata {key} {json.dumps(doc[key])} disagrees with the construction it "
+                           f"derives ({json.dumps(rebuilt[key])})")
+    if sorted(doc["claims"]) != sorted(rebuilt["claims"]):
+        raise BadInput(f"{source}: metadata claims {sorted(doc['claims'])} are not the claims of its construction "
+                       f"({sorted(rebuilt['claims'])})")
+
+
+def describe(doc: Mapping[str, Any]) -> str:
+    """One line naming a file by its metadata: format, construction, dims, k, eta, layout, dtype."""
+    dims = " ".join(f"{key}={doc['dims'][key]}" for key in ("f", "m", "N", "H"))
+    eta = f" eta={doc['eta']} (alpha={doc['alpha']})" if doc["eta"] is not None else ""
+    return f"{doc['format']}, {doc['construction']} {dims} k={doc['steps']}{eta} layout {doc['layout']} {doc['dtype']}"
