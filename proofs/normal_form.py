@@ -18,8 +18,11 @@ The algebra
 
 The normal form ``NF_H`` modulo hypotheses ``H``
 -----------------------------------------------
-Each hypothesis ``c w_0 = r`` (``w_0`` a single word, ``c != 0``) gives the rewrite rule
-``w_0 -> r / c`` and, when ``w_0^T != w_0``, the transposed rule ``w_0^T -> r^T / c``. ``NF_H(e)``:
+Each hypothesis ``c w_0 = r`` (``w_0`` a single word) gives the rewrite rule ``w_0 -> r / c`` and,
+when ``w_0^T != w_0``, the transposed rule ``w_0^T -> r^T / c``. Dividing by ``c`` needs ``c != 0``:
+a nonzero rational ``c`` is fine, but every non-constant irreducible factor of ``c``'s numerator must
+be a factor of a *stated* :class:`Nonzero` fact among the hypotheses (``eta X = 0`` alone does not give
+``X = 0``; with ``Nonzero("eta != 0", alg, eta)`` it does), else :class:`NonvanishingError`. ``NF_H(e)``:
 
 1. ``e`` is already expanded into words (elements are always kept expanded).
 2. Each word is put in *scalar canonical form*: cut the word at every inner dimension that is the
@@ -36,12 +39,14 @@ Each hypothesis ``c w_0 = r`` (``w_0`` a single word, ``c != 0``) gives the rewr
 4. Equal words are collected and zero coefficients dropped.
 
 Every step replaces a matrix by an equal one, for *all* values of the dimension symbols and all
-matrices satisfying ``H`` (where the coefficients' denominators are nonzero): the check is sound and
-dimension-free. For a confluent, terminating rule set (e.g. ``E_x^T E_x -> I``, ``E_x^T E_y -> 0``,
-``G M_k -> M_k G``) the normal form is unique, so ``NF_H(a - b) = 0`` decides ``a = b`` modulo ``H``;
-otherwise a nonzero residual means "not shown equal". Facts that need a specific dimension
-(``f = 1``, Cayley-Hamilton, rank) are out of reach by design, so identities that hold only there are
-rejected.
+matrices satisfying ``H``, at every value of the scalars where the *nonvanishing conditions* hold: the
+irreducible factors of the denominators of ``lhs``, ``rhs`` and the fired rules, and of the divisors
+``c`` of the fired hypotheses (:attr:`CheckResult.nonvanishing`). The check is sound and dimension-free,
+and generic in the scalars only up to those conditions, which every result lists. For a confluent,
+terminating rule set (e.g. ``E_x^T E_x -> I``, ``E_x^T E_y -> 0``, ``G M_k -> M_k G``) the normal
+form is unique, so ``NF_H(a - b) = 0`` decides ``a = b`` modulo ``H``; otherwise a nonzero residual
+means "not shown equal". Facts that need a specific dimension (``f = 1``, Cayley-Hamilton, rank) are
+out of reach by design, so identities that hold only there are rejected.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from typing import TypeAlias
 import sympy
 from sympy import ZZ, Expr, Symbol, sympify
 from sympy.polys.fields import FracElement, FracField
+from sympy.polys.rings import PolyElement
 
 from gdssm.core.errors import BadInput
 
@@ -69,6 +75,33 @@ REWRITE_LIMIT = 200_000
 
 class ShapeError(BadInput, ValueError):
     """A product or sum of elements whose symbolic shapes do not match structurally."""
+
+
+class NonvanishingError(BadInput):
+    """A step needs a scalar to be nonzero where that is neither stated nor true on the whole range:
+    a hypothesis ``c w = r`` used as ``w -> r / c`` without ``c != 0`` stated, or an induction whose
+    step needs ``p(k) != 0`` at some ``k`` of its range."""
+
+
+def _canonical_factor(poly: PolyElement) -> Expr:
+    """A polynomial factor up to its sign and content: primitive, positive leading coefficient."""
+    _, primitive = poly.primitive()
+    if primitive.LC < 0:
+        primitive = -primitive
+    return primitive.as_expr()
+
+
+def poly_factors(poly: PolyElement) -> frozenset[Expr]:
+    """The distinct non-constant irreducible factors of ``poly`` (canonical, as SymPy expressions)."""
+    if poly.is_ground:
+        return frozenset()
+    _, factors = poly.factor_list()
+    return frozenset(_canonical_factor(factor) for factor, _ in factors if not factor.is_ground)
+
+
+def sorted_conditions(conditions: Iterable[Expr]) -> tuple[Expr, ...]:
+    """Nonvanishing conditions, deduplicated, in a deterministic order."""
+    return tuple(sorted(set(conditions), key=sympy.default_sort_key))
 
 
 def _dim(value: object) -> Expr:
@@ -105,6 +138,7 @@ class Algebra:
         self._generators: dict[str, Generator] = {}
         self._dims: dict[Letter, tuple[Expr, Expr]] = {}
         self._families: dict[str, tuple[str, Expr, bool]] = {}
+        self._bindings: dict[sympy.Basic, str] = {}
 
     # -- generators and constants -------------------------------------------------------------
     def generator(self, name: str, rows: object, cols: object, *, symmetric: bool = False) -> Element:
@@ -152,6 +186,58 @@ class Algebra:
             return self._generators[name]
         except KeyError:
             raise BadInput(f"unknown generator {name}") from None
+
+    def declared(self, name: str) -> bool:
+        """Whether a generator ``name`` is declared."""
+        return name in self._generators
+
+    # -- SymPy symbols bound to generators (used by proofs.sympy_bridge) -----------------------
+    def bind(self, symbol: sympy.Basic, element: Element) -> None:
+        """Bind the SymPy ``symbol`` (a ``MatrixSymbol`` or a noncommutative ``Symbol``) to the generator
+        ``element`` (a single untransposed generator of this algebra).
+
+        The SymPy bridge maps a SymPy matrix to a generator only through a binding (or by declaring a
+        fresh, non-symmetric generator for a name not yet taken), never through a shared name, so a
+        SymPy ``G`` does not silently inherit the properties (``symmetric``) of the algebra's ``G``.
+        """
+        if element.algebra is not self:
+            raise BadInput(f"cannot bind {symbol}: the element belongs to another algebra")
+        terms = list(element.terms.items())
+        if len(terms) != 1 or len(terms[0][0]) != 1 or terms[0][0][0][1] or terms[0][1] != self.field.one:
+            raise BadInput(f"cannot bind {symbol} to {element}: not a single untransposed generator")
+        name = terms[0][0][0][0]
+        gen = self._generators[name]
+        shape = getattr(symbol, "shape", None)
+        if shape is not None and (sympify(shape[0]), sympify(shape[1])) != (gen.rows, gen.cols):
+            raise ShapeError(f"cannot bind the SymPy matrix {symbol} ({shape[0]} x {shape[1]}) "
+                             f"to the generator {name} ({gen.rows} x {gen.cols})")
+        known = self._bindings.get(symbol)
+        if known is not None and known != name:
+            raise BadInput(f"the SymPy symbol {symbol} is already bound to the generator {known}, not {name}")
+        self._bindings[symbol] = name
+
+    def bound(self, symbol: sympy.Basic) -> str | None:
+        """The name of the generator ``symbol`` is bound to, or ``None``."""
+        return self._bindings.get(symbol)
+
+    # -- nonvanishing conditions ---------------------------------------------------------------
+    def denominator_factors(self, element: Element) -> frozenset[Expr]:
+        """Irreducible factors of the coefficients' denominators: ``element`` means something only
+        where they are nonzero."""
+        one = self._poly_one
+        out: set[Expr] = set()
+        seen: list[PolyElement] = []
+        for c in element.terms.values():
+            denom = c.denom
+            if dict.__eq__(denom, one) or any(dict.__eq__(denom, d) for d in seen):
+                continue
+            seen.append(denom)
+            out |= poly_factors(denom)
+        return frozenset(out)
+
+    def nonzero(self, value: Scalar, name: str | None = None) -> Nonzero:
+        """The stated hypothesis ``value != 0`` (named ``"<value> != 0"`` unless ``name`` is given)."""
+        return Nonzero(name or f"{sympify(self.coeff(value).as_expr())} != 0", self, self.coeff(value))
 
     def identity(self, n: object) -> Element:
         """``I_n``: the empty word."""
@@ -223,6 +309,8 @@ class Algebra:
         for word, c in element.terms.items():
             new_word = tuple(self._substitute_letter(letter, index, val) for letter in word)
             if index in self.scalars:
+                if not dict.__eq__(c.denom, self._poly_one) and sympy.expand(c.denom.as_expr().subs(index, val)) == 0:
+                    raise BadInput(f"coefficient {c.as_expr()} is undefined at {index} = {val}")
                 c = self.coeff(c.as_expr().subs(index, val))
             _accumulate(self, terms, new_word, c)
         return Element(self, element.rows, element.cols, _nonzero(terms))
@@ -428,11 +516,45 @@ class Rule:
 
 
 @dataclass(frozen=True, eq=False)
+class Nonzero:
+    """The stated hypothesis ``value != 0`` about the scalars (``value`` in ``K``).
+
+    It licenses dividing a hypothesis ``c w = r`` by ``c`` when every non-constant irreducible factor
+    of ``c``'s numerator is a factor of ``value``'s numerator (``eta^2 - eta != 0`` gives ``eta != 0``
+    and ``eta - 1 != 0``). Pass it among the hypotheses (``NormalForm``, ``equal``, a derivation's
+    ``assumptions``); a step that divides records its name.
+    """
+
+    name: str
+    algebra: Algebra
+    value: Coeff
+
+    def __post_init__(self) -> None:
+        value = self.algebra.coeff(self.value)
+        if not value:
+            raise BadInput(f"{self.name}: 0 != 0 is false")
+        object.__setattr__(self, "value", value)
+
+    @property
+    def factors(self) -> frozenset[Expr]:
+        """The factors stated nonzero: those of the numerator."""
+        return poly_factors(self.value.numer)
+
+    def requires(self) -> frozenset[Expr]:
+        """What the statement itself needs: its factors and its denominator's factors."""
+        return self.factors | poly_factors(self.value.denom)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value.as_expr()} != 0"
+
+
+@dataclass(frozen=True, eq=False)
 class Hypothesis:
     """A named equation ``lhs = rhs`` used as the rewrite rule ``lhs -> rhs`` (and its transpose).
 
-    ``lhs`` must be one word times a nonzero scalar, without an inner dimension equal to 1 (orient
-    such facts the other way, e.g. state ``G_t = G_{t-1} + x_t x_t^T`` rather than its reverse).
+    ``lhs`` must be one word times a nonzero scalar ``c``, without an inner dimension equal to 1 (orient
+    such facts the other way, e.g. state ``G_t = G_{t-1} + x_t x_t^T`` rather than its reverse). A
+    non-constant ``c`` needs its nonvanishing stated (:class:`Nonzero`) wherever the rule is used.
     """
 
     name: str
@@ -449,8 +571,27 @@ class Hypothesis:
         if self.lhs.algebra.has_inner_one(next(iter(self.lhs.terms))):
             raise BadInput(f"hypothesis {self.name}: lhs {self.lhs} has an inner dimension 1; state it the other way")
 
+    def divisor(self) -> Coeff:
+        """``c``, the coefficient of the left side's word."""
+        ((_, c),) = self.lhs.terms.items()
+        return c
+
+    def divisor_factors(self) -> frozenset[Expr]:
+        """The factors of ``c``'s numerator that must be stated nonzero to divide by ``c``."""
+        return poly_factors(self.divisor().numer)
+
+    def carried_conditions(self) -> frozenset[Expr]:
+        """Nonvanishing conditions the statement itself carries (a lemma's; none for a hypothesis)."""
+        return frozenset()
+
+    def requires(self) -> frozenset[Expr]:
+        """Every factor that must be nonzero for the rules: ``c``'s, the denominators', the carried."""
+        alg = self.lhs.algebra
+        return (self.divisor_factors() | poly_factors(self.divisor().denom) | alg.denominator_factors(self.rhs)
+                | self.carried_conditions())
+
     def rules(self) -> tuple[Rule, ...]:
-        """``w -> rhs / c`` and, if ``w^T != w``, ``w^T -> rhs^T / c``."""
+        """``w -> rhs / c`` and, if ``w^T != w``, ``w^T -> rhs^T / c`` (see :class:`NormalForm` for ``c != 0``)."""
         ((word, c),) = self.lhs.terms.items()
         rhs = self.rhs.scale(1 / c)
         forward = Rule(word, tuple(rhs.terms.items()), self.name)
@@ -463,29 +604,66 @@ class Hypothesis:
         return f"{self.name}: {self.lhs} = {self.rhs}"
 
 
+Fact: TypeAlias = Hypothesis | Nonzero
+"""What a normal form may use: equations (rewrite rules) and stated nonvanishing facts."""
+
+
 class NormalForm:
     """``NF_H``: scalar canonical form plus rewriting with the rules of ``hypotheses`` to a fixpoint.
 
+    ``hypotheses`` may include :class:`Nonzero` facts; a hypothesis ``c w = r`` with a non-constant
+    ``c`` is refused (:class:`NonvanishingError`) unless they state every factor of ``c`` nonzero.
     Results are cached per word, so one instance can reduce many related elements quickly.
     """
 
-    def __init__(self, algebra: Algebra, hypotheses: Iterable[Hypothesis] = ()) -> None:
+    def __init__(self, algebra: Algebra, hypotheses: Iterable[Fact] = ()) -> None:
         self.algebra = algebra
-        self.hypotheses: tuple[Hypothesis, ...] = tuple(hypotheses)
+        facts = tuple(hypotheses)
+        self.nonzero: tuple[Nonzero, ...] = tuple(h for h in facts if isinstance(h, Nonzero))
+        self.hypotheses: tuple[Hypothesis, ...] = tuple(h for h in facts if isinstance(h, Hypothesis))
+        stated: dict[Expr, str] = {}
+        self._requires: dict[str, frozenset[Expr]] = {}
+        self._licences: dict[str, frozenset[str]] = {}
+        for fact in self.nonzero:
+            if fact.algebra is not algebra:
+                raise BadInput(f"{fact.name} belongs to another algebra")
+            for factor in fact.factors:
+                stated.setdefault(factor, fact.name)
+            self._requires[fact.name] = self._requires.get(fact.name, frozenset()) | fact.requires()
         self._by_first: dict[Letter, list[Rule]] = {}
         for hyp in self.hypotheses:
             if hyp.lhs.algebra is not algebra:
                 raise BadInput(f"hypothesis {hyp.name} belongs to another algebra")
+            divisor = hyp.divisor_factors()
+            missing = sorted_conditions(divisor - stated.keys())
+            if missing:
+                ((word, c),) = hyp.lhs.terms.items()
+                raise NonvanishingError(
+                    f"hypothesis {hyp.name}: using it as a rewrite of {hyp.lhs.word_str(word)} divides by "
+                    f"{c.as_expr()}, which may vanish; state {', '.join(f'{m} != 0' for m in missing)} "
+                    "(a Nonzero fact) among the hypotheses"
+                )
+            licences = frozenset(stated[factor] for factor in divisor)
+            self._licences[hyp.name] = self._licences.get(hyp.name, frozenset()) | licences
+            self._requires[hyp.name] = self._requires.get(hyp.name, frozenset()) | hyp.requires()
             for rule in hyp.rules():
                 self._by_first.setdefault(rule.lhs[0], []).append(rule)
         self._cache: dict[Word, tuple[dict[Word, Coeff], frozenset[str]]] = {}
+
+    def conditions(self, used: Iterable[str]) -> frozenset[Expr]:
+        """The nonvanishing conditions that the facts named ``used`` bring into a result."""
+        out: set[Expr] = set()
+        for name in used:
+            out |= self._requires.get(name, frozenset())
+        return frozenset(out)
 
     def __call__(self, element: Element) -> Element:
         """``NF_H(element)``."""
         return self.reduce(element)[0]
 
     def reduce(self, element: Element) -> tuple[Element, frozenset[str]]:
-        """``NF_H(element)`` and the names of the hypotheses whose rules fired."""
+        """``NF_H(element)`` and the names of the hypotheses whose rules fired, with the
+        :class:`Nonzero` facts that licensed their divisions."""
         alg = self.algebra
         if element.algebra is not alg:
             raise BadInput("element belongs to another algebra")
@@ -496,6 +674,8 @@ class NormalForm:
             used |= fired
             for w, d in reduced.items():
                 _accumulate(alg, terms, w, alg.cmul(c, d))
+        for name in tuple(used):
+            used |= self._licences.get(name, frozenset())
         return Element(alg, element.rows, element.cols, _nonzero(terms)), frozenset(used)
 
     def _match(self, word: Word) -> tuple[int, Rule] | None:
@@ -546,17 +726,23 @@ class NormalForm:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of :func:`equal`: ``residual = NF_H(lhs - rhs)``; ``ok`` iff it is zero."""
+    """Outcome of :func:`equal`: ``residual = NF_H(lhs - rhs)``; ``ok`` iff it is zero.
+
+    ``nonvanishing``: the polynomials in the scalars that must be nonzero for ``ok`` to mean
+    ``lhs = rhs`` (denominators of both sides and of the fired rules, and divisors of the fired
+    hypotheses, as irreducible factors); empty when the identity holds for all scalar values.
+    """
 
     ok: bool
     residual: Element
     hypotheses_used: tuple[str, ...]
+    nonvanishing: tuple[Expr, ...] = ()
 
     def __str__(self) -> str:
         return "equal" if self.ok else f"not equal; residual: {self.residual}"
 
 
-def equal(lhs: Element, rhs: Element, hypotheses: Iterable[Hypothesis] | NormalForm = ()) -> CheckResult:
+def equal(lhs: Element, rhs: Element, hypotheses: Iterable[Fact] | NormalForm = ()) -> CheckResult:
     """Check ``lhs = rhs`` modulo ``hypotheses`` by ``NF_H(lhs - rhs) == 0``.
 
     Raises :class:`ShapeError` when the shapes differ. Pass a :class:`NormalForm` to reuse its cache.
@@ -564,4 +750,6 @@ def equal(lhs: Element, rhs: Element, hypotheses: Iterable[Hypothesis] | NormalF
     difference = lhs - rhs
     nf = hypotheses if isinstance(hypotheses, NormalForm) else NormalForm(lhs.algebra, hypotheses)
     residual, used = nf.reduce(difference)
-    return CheckResult(residual.is_zero(), residual, tuple(sorted(used)))
+    alg = lhs.algebra
+    conditions = alg.denominator_factors(lhs) | alg.denominator_factors(rhs) | nf.conditions(used)
+    return CheckResult(residual.is_zero(), residual, tuple(sorted(used)), sorted_conditions(conditions))

@@ -4,24 +4,30 @@ r"""SymPy matrix expressions <-> elements of the free algebra with transpose.
 expressions has gaps: ``MatPow`` is not distributed, 1x1 transposes are not identified, and symbolic
 shapes are not checked). Supported nodes and their meaning:
 
-* ``MatrixSymbol(name, r, c)`` -> the generator ``name`` (declared ``r x c`` if new; a generator of
-  that name must otherwise have that shape, and keeps its ``symmetric`` flag);
+* ``MatrixSymbol(name, r, c)`` -> the generator it is *bound* to (``bindings=``, :meth:`Algebra.bind`,
+  or the symbols :func:`to_sympy` and :func:`symbol` hand out); an unbound symbol whose name is not
+  yet a generator declares a new, non-symmetric ``r x c`` generator and is bound to it; an unbound
+  symbol whose name is already a generator is refused (:class:`BadInput`): matrices are bound by
+  identity, never by name, so a SymPy ``G`` cannot inherit the algebra's symmetric ``G``;
 * ``Identity(n)`` -> ``I_n``; ``ZeroMatrix(r, c)`` -> ``0``;
 * ``Transpose(a)`` and ``transpose(a)`` -> ``a^T``;
 * ``MatMul`` / ``Mul`` -> the product of the matrix factors in order, times the scalar factors;
 * ``MatAdd`` / ``Add`` -> the sum (a scalar term ``c`` beside square terms means ``c I``);
 * ``MatPow(a, n)`` / ``Pow(a, n)`` with an integer ``n >= 0`` -> ``a^n``;
-* a noncommutative ``Symbol`` -> the generator of that name, which must be declared first (it has
-  no shape of its own);
+* a noncommutative ``Symbol`` -> the generator it is bound to (it has no shape of its own, so it
+  must be bound explicitly);
 * a commutative scalar expression -> a coefficient in ``K`` (its symbols must be declared scalars).
 
 Every product and sum is shape-checked structurally by the algebra (:class:`ShapeError`).
-``to_sympy`` goes back (``MatrixSymbol``, ``Transpose``, ``MatMul``, ``MatAdd``, unevaluated) for
-printing; ``latex`` prints an element with SymPy's LaTeX printer.
+``to_sympy`` goes back (:class:`GeneratorSymbol`, ``Transpose``, ``MatMul``, ``MatAdd``, unevaluated)
+for printing; ``latex`` prints an element with SymPy's LaTeX printer. A :class:`GeneratorSymbol` is a
+``MatrixSymbol`` that SymPy does not consider equal to a plain ``MatrixSymbol`` of the same name, so
+binding it to its generator does not bind the user's symbols of that name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeAlias
 
 import sympy
@@ -34,17 +40,58 @@ from gdssm.proofs.normal_form import Algebra, Coeff, Element, ShapeError, Word
 _Converted: TypeAlias = Element | Expr  # an Expr here is a commutative scalar
 
 
-def to_element(expr: object, algebra: Algebra) -> Element:
-    """Convert a SymPy matrix (or noncommutative) expression into an element of ``algebra``."""
+class GeneratorSymbol(MatrixSymbol):
+    """The SymPy symbol of an algebra's generator (prints like a ``MatrixSymbol`` of its name)."""
+
+
+def symbol(algebra: Algebra, name: str) -> MatrixSymbol:
+    """The SymPy symbol of the generator ``name``, bound to it (use it to write SymPy expressions about it)."""
+    gen = algebra.get(name)
+    sym = GeneratorSymbol(name, gen.rows, gen.cols)
+    algebra.bind(sym, algebra.generator(name, gen.rows, gen.cols, symmetric=gen.symmetric))
+    return sym
+
+
+def to_element(expr: object, algebra: Algebra, bindings: Mapping[sympy.Basic, Element] | None = None) -> Element:
+    """Convert a SymPy matrix (or noncommutative) expression into an element of ``algebra``.
+
+    ``bindings`` maps SymPy symbols to the generators they denote (recorded with :meth:`Algebra.bind`).
+    """
+    for sym, element in (bindings or {}).items():
+        algebra.bind(sym, element)
     result = _convert(expr if isinstance(expr, sympy.Basic) else sympy.sympify(expr), algebra)
     if not isinstance(result, Element):
         raise BadInput(f"{expr} is a scalar, not a matrix expression")
     return result
 
 
+def _bound_generator(alg: Algebra, expr: sympy.Basic) -> Element | None:
+    name = alg.bound(expr)
+    if name is None:
+        return None
+    gen = alg.get(name)
+    return alg.generator(gen.name, gen.rows, gen.cols, symmetric=gen.symmetric)
+
+
+def _matrix_symbol(alg: Algebra, expr: MatrixSymbol) -> Element:
+    bound = _bound_generator(alg, expr)
+    if bound is not None:
+        return bound
+    if alg.declared(expr.name):
+        gen = alg.get(expr.name)
+        raise BadInput(
+            f"the SymPy matrix {expr.name} ({expr.rows} x {expr.cols}) is not bound to the algebra's generator "
+            f"{gen.name} ({gen.rows} x {gen.cols}{', symmetric' if gen.symmetric else ''}); bind it explicitly "
+            f"(to_element(..., bindings={{symbol: element}}) or Algebra.bind) or use another name"
+        )
+    element = alg.generator(expr.name, expr.rows, expr.cols)
+    alg.bind(expr, element)
+    return element
+
+
 def _convert(expr: sympy.Basic, alg: Algebra) -> _Converted:
     if isinstance(expr, MatrixSymbol):
-        return alg.generator(expr.name, expr.rows, expr.cols, symmetric=_known_symmetric(alg, expr.name))
+        return _matrix_symbol(alg, expr)
     if isinstance(expr, Identity):
         return alg.identity(expr.rows)
     if isinstance(expr, ZeroMatrix):
@@ -60,19 +107,17 @@ def _convert(expr: sympy.Basic, alg: Algebra) -> _Converted:
     if isinstance(expr, sympy.Pow) and not _is_scalar(expr):
         return _power(_matrix(_convert(expr.base, alg), expr), expr.exp, expr)
     if isinstance(expr, sympy.Symbol) and not expr.is_commutative:
-        gen = alg.get(expr.name)
-        return alg.generator(gen.name, gen.rows, gen.cols, symmetric=gen.symmetric)
+        bound = _bound_generator(alg, expr)
+        if bound is None:
+            raise BadInput(
+                f"the noncommutative symbol {expr.name} is not bound to a generator; bind it explicitly "
+                "(to_element(..., bindings={symbol: element}) or Algebra.bind)"
+            )
+        return bound
     if _is_scalar(expr) and not expr.atoms(MatrixSymbol):
         assert isinstance(expr, Expr)
         return expr
     raise BadInput(f"unsupported expression node {type(expr).__name__}: {expr}")
-
-
-def _known_symmetric(alg: Algebra, name: str) -> bool:
-    try:
-        return alg.get(name).symmetric
-    except BadInput:
-        return False
 
 
 def _is_scalar(expr: sympy.Basic) -> bool:
@@ -130,9 +175,8 @@ def to_sympy(element: Element) -> MatrixExpr:
 def _term_to_sympy(alg: Algebra, element: Element, word: Word, c: Coeff) -> MatrixExpr:
     factors: list[MatrixExpr] = []
     for name, transposed in word:
-        gen = alg.get(name)
-        symbol = MatrixSymbol(name, gen.rows, gen.cols)
-        factors.append(Transpose(symbol) if transposed else symbol)
+        sym = symbol(alg, name)
+        factors.append(Transpose(sym) if transposed else sym)
     if not factors:
         factors = [Identity(element.rows)]
     coefficient = c.as_expr()

@@ -14,12 +14,24 @@ from gdssm.symbolic.stepsize import (
     ALPHA,
     F_SYM,
     N_SYM,
+    SIGMA,
     InputLaw,
+    anisotropic_one_step_loss,
+    anisotropic_optimal_alpha,
+    anisotropic_trace_ratio,
+    covariance,
+    expected_gram,
+    expected_gram_squared,
     expected_one_step_loss,
     expected_trace_gram,
     expected_trace_gram_squared,
+    general_law,
     input_law,
+    isotropic_trace_ratio,
     law_names,
+    one_step_hypotheses,
+    one_step_loss_by_expansion,
+    one_step_statement,
     optimal_alpha,
     optimal_eta,
     optimal_loss,
@@ -184,3 +196,107 @@ def test_rademacher_edge_case_mu4_equals_sigma4_is_accepted() -> None:
 @pytest.mark.parametrize(("f", "N"), list(itertools.product((1, 3), (1, 4))))
 def test_gaussian_concrete_matches_closed_form(f: int, N: int) -> None:
     assert optimal_alpha(InputLaw.gaussian(2), f, N) == sp.Rational(1, 4 * (N + f + 1))
+
+
+# -- the general law, the statement and its hypotheses -----------------------------------------------
+MU_4 = general_law().mu4  # the module's symbolic fourth moment (MU4 above is this file's own symbol)
+
+
+def test_general_closed_form_and_gaussian_for_symbolic_sigma() -> None:
+    law = general_law()
+    alpha = optimal_alpha(law, F_SYM, N_SYM)
+    assert sp.simplify(alpha - SIGMA**2 / (MU_4 + (N_SYM + F_SYM - 2) * SIGMA**4)) == 0
+    gaussian = optimal_alpha(InputLaw.gaussian(SIGMA), F_SYM, N_SYM)
+    assert sp.simplify(gaussian - 1 / (SIGMA**2 * (N_SYM + F_SYM + 1))) == 0
+    assert sp.simplify(alpha.subs(MU_4, 3 * SIGMA**4) - gaussian) == 0
+
+
+def test_statement_is_the_derived_closed_form() -> None:
+    statement = one_step_statement()
+    assert statement.startswith(r"\alpha^{*} = \frac{\mathbb{E}\left[\operatorname{tr}\left(G \right)\right]}")
+    assert statement.endswith(sp.latex(SIGMA**2 / (MU_4 + SIGMA**4 * (N_SYM + F_SYM - 2))))
+    gaussian = one_step_statement(InputLaw.gaussian(S))  # another law, another derived right side
+    assert gaussian != statement and "N + f + 1" in gaussian
+
+
+def test_hypotheses_are_printed_from_the_moment_table() -> None:
+    labels = {h.label: h.latex for h in one_step_hypotheses()}
+    assert labels["zero mean"] == r"\mathbb{E}\left[{x}_{i,a}\right] = 0"
+    assert labels["equal variance"] == r"\mathbb{E}\left[{x}_{i,a}^{2}\right] = \sigma^{2}"
+    assert labels["equal fourth moment"] == r"\mathbb{E}\left[{x}_{i,a}^{4}\right] = \mu_{4}"
+    assert r"\prod_{\substack{0 \leq i \leq N" in labels["i.i.d. examples and query, independent coordinates"]
+    assert labels["teacher"] == r"w \sim \mathcal{N}\left(0, \mathbb{I}\right)"
+    assert labels["the query is x_0"] == "x_{0} = x_{q}"
+    uniform = {h.label: h.latex for h in one_step_hypotheses(InputLaw.uniform())}
+    assert uniform["equal variance"].endswith(r"\frac{1}{12}") and uniform["equal fourth moment"].endswith(
+        r"\frac{1}{80}")
+    assert all(r"\text" not in h.latex for h in one_step_hypotheses())
+
+
+def test_registry_prints_the_generated_statement_and_hypotheses() -> None:
+    from gdssm.proofs.claims import claim
+
+    c = claim("eta.optimal")
+    assert c.statement == one_step_statement()
+    assert c.hypotheses == tuple(h.latex for h in one_step_hypotheses())
+    ok, detail = c.scalar_check()  # type: ignore[misc]
+    assert ok, detail
+    assert "204/137" in detail
+
+
+@pytest.mark.parametrize(("f", "N"), [(1, 1), (2, 2), (3, 1)])
+def test_loss_by_expansion_agrees_with_the_pattern_sums(f: int, N: int) -> None:
+    law = InputLaw.from_moments(SIGMA2, MU4)
+    assert sp.expand(one_step_loss_by_expansion(ALPHA, [law] * f, N) - expected_one_step_loss(ALPHA, law, f, N)) == 0
+
+
+# -- unequal variances -------------------------------------------------------------------------------
+MIXED = [InputLaw.uniform(sp.Rational(1, 2)), InputLaw.uniform(1)]  # U(-1/2, 1/2) x U(-1, 1)
+
+
+def test_unequal_variances_give_204_over_137_not_the_isotropic_300_over_193() -> None:
+    """The hypotheses matter: with coordinates U(-1/2, 1/2) and U(-1, 1) (f = 2, N = 1) the optimum is
+    tr(Sigma E G) / tr(Sigma E G^2) = 204/137; E tr G / E tr G^2 would give 300/193."""
+    assert anisotropic_optimal_alpha(MIXED, 1) == sp.Rational(204, 137)
+    assert anisotropic_trace_ratio(MIXED, 1) == sp.Rational(204, 137)
+    assert isotropic_trace_ratio(MIXED, 1) == sp.Rational(300, 193)
+    brute = one_step_loss_by_expansion(ALPHA, MIXED, 1)
+    (root,) = sp.solve(sp.diff(brute, ALPHA), ALPHA)
+    assert root == sp.Rational(204, 137)
+    assert brute.subs(ALPHA, root) < brute.subs(ALPHA, sp.Rational(300, 193))
+    assert sp.simplify(anisotropic_optimal_alpha(MIXED) - 204 / (65 * N_SYM + 72)) == 0
+
+
+@pytest.mark.parametrize("N", [1, 2, 3])
+def test_anisotropic_loss_agrees_with_brute_force(N: int) -> None:
+    assert sp.expand(anisotropic_one_step_loss(ALPHA, MIXED, N) - one_step_loss_by_expansion(ALPHA, MIXED, N)) == 0
+
+
+@pytest.mark.parametrize("f", [1, 2, 3])
+def test_anisotropic_loss_is_the_trace_formula_for_symbolic_moments(f: int) -> None:
+    laws = [InputLaw.from_moments(sp.Symbol(f"s_{a}", positive=True), sp.Symbol(f"m_{a}", positive=True))
+            for a in range(f)]
+    sigma, eg, eg2 = covariance(laws), expected_gram(laws), expected_gram_squared(laws)
+    assert sigma == sp.diag(*(law.sigma2 for law in laws))
+    assert sp.expand(eg - N_SYM * sigma) == sp.zeros(f, f)
+    formula = ((sigma - 2 * ALPHA * sigma * eg + ALPHA**2 * sigma * eg2).trace()) / 2
+    assert sp.expand(anisotropic_one_step_loss(ALPHA, laws) - formula) == 0
+    ratio = (sigma * eg).trace() / (sigma * eg2).trace()
+    assert sp.simplify(anisotropic_optimal_alpha(laws) - ratio) == 0
+
+
+def test_equal_laws_reduce_to_the_isotropic_derivation() -> None:
+    law = general_law()
+    assert sp.simplify(anisotropic_optimal_alpha([law] * 3) - optimal_alpha(law, 3, N_SYM)) == 0
+    assert sp.expand(anisotropic_one_step_loss(ALPHA, [law] * 2, N_SYM) - expected_one_step_loss(ALPHA, law, 2, N_SYM)
+                     ) == 0
+    assert sp.simplify(isotropic_trace_ratio([law] * 3) - anisotropic_trace_ratio([law] * 3)) == 0
+
+
+def test_anisotropic_bad_inputs() -> None:
+    with pytest.raises(BadInput):
+        anisotropic_optimal_alpha([])
+    with pytest.raises(BadInput):
+        anisotropic_one_step_loss(ALPHA, MIXED, 0)
+    with pytest.raises(BadInput):
+        covariance([1, 2])  # type: ignore[list-item]

@@ -168,12 +168,13 @@ def test_bridge_walks_matpow_identity_zero_and_scalars(alg: Algebra) -> None:
 
 
 def test_bridge_noncommutative_symbols(alg: Algebra) -> None:
-    alg.generator("A", f, f)
-    a = sympy.Symbol("A", commutative=False)
-    element = to_element(sympy.transpose((1 - alpha * a) ** 2), alg)
     A = alg.generator("A", f, f)
+    a = sympy.Symbol("A", commutative=False)
+    with pytest.raises(BadInput, match="not bound"):  # a name is not a binding
+        to_element(a, alg)
+    element = to_element(sympy.transpose((1 - alpha * a) ** 2), alg, bindings={a: A})
     assert equal(element, alg.identity(f) - 2 * alpha * A.T + alpha**2 * A.T * A.T).ok
-    with pytest.raises(BadInput, match="unknown generator"):
+    with pytest.raises(BadInput, match="not bound"):
         to_element(sympy.Symbol("Z", commutative=False) * a, alg)
 
 
