@@ -10,14 +10,16 @@ import hashlib
 import json
 import platform
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sympy import Indexed
+
 from gdssm.proofs.claims import CLAIMS, ROUTES, Claim
 
-PROOF_ROUTES = ("symbolic", "exact", "z3")
+PROOF_ROUTES = ("symbolic", "coq", "exact", "z3")
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,25 @@ class Outcome:
     seconds: float
     detail: str
     counterexample: dict[str, Any] | None = field(default=None)
+    evidence: dict[str, Any] | None = field(default=None)
+    """What the route's certificate records beyond the result (coq: versions, file sha256, assumptions)."""
 
 
 def run_symbolic(c: Claim) -> Outcome:
-    """Route 1: every step of every proof record checks in the normal form."""
+    """Route 1: the claim's theorem built afresh (from the descriptions as they are now); every step of every
+    record checks in the normal form, and the theorem was built to its conclusion."""
     start = time.perf_counter()
-    records = list(c.proofs()) if c.proofs else []
-    steps = [s for p in records for s in p.steps]
-    failed = [s for s in steps if not s.ok]
-    detail = (f"{len(records)} proof(s), {len(steps)} steps checked" if not failed else
-              f"step '{failed[0].name}' does not check; residual {failed[0].residual}")
-    return Outcome(c.id, "symbolic", bool(records) and not failed, "symbolic f, m, N, H", f"{len(steps)} steps",
-                   time.perf_counter() - start, detail)
+    if c.theorem is None:
+        return Outcome(c.id, "symbolic", False, "-", "0 steps", 0.0, "the claim has no route-1 theorem")
+    theorem = c.theorem()
+    steps = [s for p in theorem.records for s in p.steps]
+    algebras = {id(p.lhs.algebra): p.lhs.algebra for p in theorem.records}.values()
+    scalars = sorted({f"{s.base}_s" if isinstance(s, Indexed) else str(s) for a in algebras for s in a.scalars}
+                     | {"W_0" for a in algebras if a.declared("W_0")})
+    dims = "symbolic f, m, H, N, t, k" + (f"; {', '.join(scalars)} symbolic" if scalars else "")
+    detail = (f"{len(theorem.records)} proof record(s), {len(steps)} steps checked" if theorem.ok
+              else theorem.first_failure())
+    return Outcome(c.id, "symbolic", theorem.ok, dims, f"{len(steps)} steps", time.perf_counter() - start, detail)
 
 
 def _dims_text(dims: dict[str, int]) -> str:
@@ -81,7 +90,32 @@ def run_z3(c: Claim) -> Outcome:
                    time.perf_counter() - start, detail, None if bad is None else bad.counterexample)
 
 
-RUNNERS: dict[str, Callable[[Claim], Outcome]] = {"symbolic": run_symbolic, "exact": run_exact, "z3": run_z3}
+def run_coq_batch(claims: Sequence[Claim]) -> list[Outcome]:
+    """The coq route on several claims at once: the library compiled (or reused) once, files in parallel."""
+    from gdssm.proofs.coq.run import check_claims
+
+    return [Outcome(r.claim, "coq", r.ok, r.dims, r.size, r.seconds, r.detail, None, r.evidence)
+            for r in check_claims([c.id for c in claims])]
+
+
+def run_coq(c: Claim) -> Outcome:
+    """The coq route: coqc accepts the claim's generated file and Print Assumptions answers closed."""
+    return run_coq_batch([c])[0]
+
+
+RUNNERS: dict[str, Callable[[Claim], Outcome]] = {"symbolic": run_symbolic, "exact": run_exact, "z3": run_z3,
+                                                   "coq": run_coq}
+BATCH_RUNNERS: dict[str, Callable[[Sequence[Claim]], list[Outcome]]] = {"coq": run_coq_batch}
+"""Routes that check many claims faster together (one library build, parallel coqc)."""
+
+
+def unavailable_routes() -> dict[str, str]:
+    """Routes whose engine is missing here, each with one line saying what to install (their claims are
+    reported as not checked by that route, not as failed)."""
+    from gdssm.proofs.coq.run import missing_message
+
+    reason = missing_message()
+    return {"coq": reason} if reason else {}
 
 
 def plan(claim_ids: Iterable[str] | None, routes: Iterable[str] | None) -> list[tuple[Claim, str]]:
@@ -109,6 +143,9 @@ def source_hash() -> str:
     for package in CHECKED_PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted([*(root / "coq").rglob("*.v"), root / "coq" / "_CoqProject",
+                        *(root / "proofs" / "coq" / "templates").glob("*.j2")]):  # the Coq route's sources
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -119,9 +156,11 @@ def versions() -> dict[str, str]:
     import z3
 
     from gdssm import __version__
+    from gdssm.proofs.coq.run import versions as coq_versions
 
     return {"gdssm": __version__, "python": platform.python_version(), "sympy": sympy.__version__,
-            "python-flint": flint.__version__, "z3": z3.get_version_string(), "sources": source_hash()}
+            "python-flint": flint.__version__, "z3": z3.get_version_string(), **coq_versions(),
+            "sources": source_hash()}
 
 
 def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
@@ -160,5 +199,5 @@ def fresh_outcomes(doc: Any, jobs: Iterable[tuple[Claim, str]]) -> dict[tuple[st
             continue
         key = (row["claim"], row["route"])
         if row["ok"] is True and wanted.get(key) == row.get("statement_hash"):
-            out[key] = Outcome(*(row[name] for name in fields))
+            out[key] = replace(Outcome(*(row[name] for name in fields)), evidence=row.get("evidence"))
     return out

@@ -4,7 +4,8 @@
 * :func:`property_table` -- the Hypothesis property run (layer vs autograd GD) summarised by dtype;
 * :func:`loss_vs_k` -- query loss of k GD steps and of the k-step GD-SSM, k = 0..K, on the same tasks;
 * :func:`error_vs_n` -- the largest |GD-SSM - GD| at every prefix against the context length N;
-* :func:`mutant_views` -- every mutant run through the exact route, Z3 and the numeric check.
+* :func:`mutant_views` -- every mutant run through route 1 (the theorem about the mutated description), the exact
+  route, Z3 and the numeric check.
 
 Losses are the half squared error per output dimension at the query, L = 1/(2 B m) sum_b ||yhat_b - W_b x_q||^2,
 with noise-free labels, matching :mod:`symbolic.stepsize`.
@@ -136,7 +137,15 @@ def _numeric_rejects(c: Construction) -> bool:
     return False
 
 
+def _symbolic_rejects(c: Construction) -> bool:
+    """Route 1 on the mutated description itself (at symbolic dimensions, its scalars symbolic)."""
+    from gdssm.proofs.theories.ssm import refutes
+
+    return c.description is not None and refutes(c.description)
+
+
 ROUTE_REJECTS: dict[str, Callable[[Construction], bool]] = {
+    "symbolic": _symbolic_rejects,
     "exact": lambda c: not check_exact(c, "auto", seed=0).ok,
     "z3": lambda c: not check_z3(c).ok,
     "numeric": _numeric_rejects,

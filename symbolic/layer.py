@@ -11,6 +11,8 @@ z_{2i} = E_y y_i. For t = 1..N the window U_t = [u_{t,1}, u_{t,2}, u_{t,3}] = [z
     yhat_t = C S_t sum_{j<k} c_j r_j + F q_t.
 
 With k = 1 this is the paper's multiplicative readout yhat_t = c_0 C S_t q_t (+ F q_t).
+The equations themselves are :mod:`gdssm.symbolic.equations`, shared with route 1 (which applies them to the
+descriptions in the free algebra); :func:`forward` evaluates them on dense matrices.
 Parameters are SymPy matrices (so that which entries are zero is known exactly); data may live in any
 ring, and ``to_ring`` maps each parameter entry into it.
 """
@@ -23,6 +25,7 @@ from typing import Any
 
 import sympy as sp
 
+from gdssm.symbolic import equations as eq
 from gdssm.symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, sub
 from gdssm.symbolic.task import Context
 
@@ -96,22 +99,39 @@ class LayerParams:
 
 
 def tokens(ctx: Context, E_x: sp.Matrix, E_y: sp.Matrix, to_ring: Callable[[Any], Any] | None = None) -> list[Mat]:
-    """z_1..z_{2N+1}: z_{2i-1} = E_x x_i, z_{2i} = E_y y_i (the query token carries no y)."""
+    """z_1..z_{2N+1}: z_{2i-1} = E_x x_i, z_{2i} = E_y y_i (:func:`equations.token`; the query token carries no y)."""
     conv = to_ring or (lambda v: v)
     ex, ey = _lift(E_x, conv), _lift(E_y, conv)
-    z: list[Mat] = []
-    for i in range(ctx.N):
-        z += [matmul(ex, ctx.xs[i]), matmul(ey, ctx.ys[i])]
-    z.append(matmul(ex, ctx.query))
-    return z
+    xs = (*ctx.xs, ctx.query)
+    return [eq.token(n, ex, ey, lambda i: xs[i - 1], lambda i: ctx.ys[i - 1], DENSE) for n in range(1, 2 * ctx.N + 2)]
 
 
 def _lift(a: sp.Matrix, conv: Callable[[Any], Any]) -> Mat:
     return convert(tuple(tuple(row) for row in a.tolist()), conv)
 
 
+class _Dense:
+    """:class:`equations.Arithmetic` on dense matrices over any ring (:mod:`symbolic.dense`)."""
+
+    add, sub, mul, outer = staticmethod(add), staticmethod(sub), staticmethod(matmul), staticmethod(outer)
+
+    @staticmethod
+    def scale(c: Any, a: Mat) -> Mat:
+        return scale(c, a)
+
+    @staticmethod
+    def hadamard(lam: Mat, s: Mat) -> Mat:
+        return hadamard(lam, s)
+
+
+DENSE = _Dense()
+
+
 def forward(params: LayerParams, z: Sequence[Mat], to_ring: Callable[[Any], Any] | None = None) -> list[Mat]:
-    """yhat_1..yhat_N of the layer on tokens z (len 2N+1), as m x 1 columns in the ring of the tokens."""
+    """yhat_1..yhat_N of the layer on tokens z (len 2N+1), as m x 1 columns in the ring of the tokens.
+
+    Each line is one equation of :mod:`gdssm.symbolic.equations`, evaluated on dense matrices.
+    """
     conv = to_ring or (lambda v: v)
     if len(z) % 2 != 1 or len(z) < 3:
         raise ValueError(f"need 2N+1 >= 3 tokens, got {len(z)}")
@@ -123,27 +143,21 @@ def forward(params: LayerParams, z: Sequence[Mat], to_ring: Callable[[Any], Any]
     d_terms = [(a, conv(params.d[a, 0])) for a in range(3) if params.d[a, 0] != 0]
     ro = params.readout
     rho, beta, c = ([conv(v) for v in seq] for seq in (ro.rho, ro.beta, ro.c))
-    has_F = any(v != 0 for v in params.F)
+    feed = F if any(v != 0 for v in params.F) else None
     S: Mat = full(H, H, zero)
     out: list[Mat] = []
-    for t in range(len(z) // 2):
-        U = (z[2 * t], z[2 * t + 1], z[2 * t + 2])
-        M: Mat = full(H, H, zero)
-        for a, b, q_ab in Q_terms:
-            M = add(M, scale(q_ab, outer(matmul(V[a], U[a]), U[b])))
-        S = add(hadamard(Lam, S), M)
-        q: Mat = full(H, 1, zero)
-        for a, d_a in d_terms:
-            q = add(q, scale(d_a, U[a]))
-        y: Mat = full(m, 1, zero)
+    for t in range(1, len(z) // 2 + 1):
+        U = eq.window(lambda n: z[n - 1], t)
+        S = eq.state(Lam, S, eq.cross_product(U, V, Q_terms, full(H, H, zero), DENSE), DENSE)
+        q = eq.query(U, d_terms, full(H, 1, zero), DENSE)
         if c:
-            r, acc = q, scale(c[0], q)
+            r, P = q, eq.readout_sum(full(H, 1, zero), c[0], q, DENSE)
             for j in range(len(c) - 1):
-                r = sub(scale(rho[j], r), scale(beta[j], matmul(R, matmul(S, r))))
-                acc = add(acc, scale(c[j + 1], r))
-            y = matmul(C, matmul(S, acc))
-        if has_F:
-            y = add(y, matmul(F, q))
+                r = eq.readout_vector(rho[j], beta[j], R, S, r, DENSE)
+                P = eq.readout_sum(P, c[j + 1], r, DENSE)
+            y = eq.prediction(C, S, P, feed, q, DENSE)
+        else:  # k = 0 readout terms: P_0 = 0, so yhat_t = F q_t
+            y = full(m, 1, zero) if feed is None else matmul(feed, q)
         out.append(y)
     return out
 

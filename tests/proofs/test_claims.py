@@ -44,14 +44,15 @@ def test_a_mutated_target_fails_the_claim(route: str, name: str) -> None:
 
 
 def test_a_wrong_proof_fails_route_1_with_the_residual() -> None:
-    from gdssm.proofs.route1_examples import N, gradient_proof
+    from gdssm.proofs.theories.gradient import gradient_theorem
+    from gdssm.symbolic.description import N
 
     flipped = dataclasses.replace(claim("gd.gradient"),
-                                  proofs=lambda: [gradient_proof(lambda reg: (reg.W * reg.G + reg.A) / N)])
+                                  theorem=lambda: gradient_theorem(lambda reg: (reg.W * reg.G + reg.A) / N))
     outcome = RUNNERS["symbolic"](flipped)
-    assert not outcome.ok and "residual" in outcome.detail
+    assert not outcome.ok and "residual" in outcome.detail and "step 'fold G and A'" in outcome.detail
     no_one_over_N = dataclasses.replace(claim("gd.gradient"),
-                                        proofs=lambda: [gradient_proof(lambda reg: reg.W * reg.G - reg.A)])
+                                        theorem=lambda: gradient_theorem(lambda reg: reg.W * reg.G - reg.A))
     outcome = RUNNERS["symbolic"](no_one_over_N)
     assert not outcome.ok and "residual" in outcome.detail
 
@@ -86,4 +87,84 @@ def test_verify_cli_writes_certificates_and_fails_on_a_false_claim(tmp_path: Pat
 
 def test_unknown_claim_and_route_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["verify", "--claim", "no.such"]) == 2
-    assert cli.main(["verify", "--route", "coq"]) == 2
+    assert cli.main(["verify", "--route", "lean"]) == 2
+
+
+# -- statements and hypotheses are generated from the proofs ---------------------------------------------------
+PROVED = [c.id for c in CLAIMS if c.theorem is not None]
+GIVEN = {"ref.param_map", "ref.two_step", "ce.one_step", "eta.optimal"}
+"""The claims without a route-1 theorem: their statement is printed from what their checks compare."""
+
+
+def test_which_claims_have_a_route_1_theorem() -> None:
+    assert set(PROVED) == REQUIRED - GIVEN
+    assert all("symbolic" in claim(i).routes for i in PROVED)
+
+
+@pytest.mark.parametrize("claim_id", PROVED)
+def test_the_printed_statement_is_the_conclusion_of_the_proof(claim_id: str) -> None:
+    from gdssm.proofs.theories.common import conclusion_tex
+
+    c = claim(claim_id)
+    fresh = c.theorem()  # type: ignore[misc]
+    assert fresh.ok, fresh.first_failure()
+    assert c.statement == conclusion_tex(fresh.records[-1]) == fresh.statement_tex
+    assert fresh.records[-1].name == claim_id  # the conclusion record is the claim's own
+    assert c.hypotheses == fresh.hypotheses_tex
+    assert c.uses == fresh.cited(x.id for x in CLAIMS)
+
+
+def test_no_claim_text_is_typed_by_hand_in_the_registry() -> None:
+    """In claims.py, a Claim with a theorem passes no statement, hypotheses or uses (they are generated), and
+    no string there is LaTeX of a statement: every string argument of a Claim(...) call is its id or title."""
+    import ast
+
+    import gdssm.proofs.claims as registry
+
+    tree = ast.parse(Path(registry.__file__).read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "Claim"]
+    assert len(calls) == len(CLAIMS)
+    for call in calls:
+        cid = call.args[0].value  # type: ignore[attr-defined]
+        keywords = {k.arg for k in call.keywords}
+        if cid in GIVEN:
+            continue
+        assert "theorem" in keywords, cid
+        assert len(call.args) == 2 and not keywords & {"given_statement", "given_hypotheses", "given_uses"}, cid
+
+
+def test_uses_are_the_claims_the_proof_cites() -> None:
+    assert claim("ssm.one_step").uses == ("ssm.state",)
+    assert "gd.closed_form" not in claim("ssm.one_step").uses  # its proof does not use it
+    assert claim("ssm.state").uses == ()
+
+
+def test_the_printed_hypotheses_of_the_ssm_claims_are_complete() -> None:
+    k = claim("ssm.k_step").hypotheses
+    for needed in (r"\Lambda = \mathbf{1}", "d = e_{3}", r"\rho_{j} = 1", r"V_{1} = \mathbb{I}", "F = 0",
+                   r"R = E_{x} E_{x}^{T}", r"C = E_{y}^{T}", r"c_{j} = \frac{\eta}{N}", r"\beta_{j} = \frac{\eta}{N}",
+                   r"E_{x}^{T} E_{y} = 0"):
+        assert needed in k, needed
+    assert r"V_{2} = \mathbb{I}" in claim("ssm.state").hypotheses
+    one = claim("ssm.one_step").hypotheses
+    assert r"V_{2} = \mathbb{I}" in one and "F = 0" in one and "c_{0} = 1" in one
+    assert "W^{(t)}" in claim("ssm.k_step").statement and any(h.startswith("W^{(t)}_{s + 1} =") for h in k)
+
+
+def test_the_general_claims_are_proved_with_symbolic_scalars() -> None:
+    details = {cid: RUNNERS["symbolic"](claim(cid)) for cid in
+               ("ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ssm.one_step_w0")}
+    assert all(o.ok for o in details.values())
+    assert "lambda" in details["ssm.discounted"].dims
+    assert "gamma" in details["ssm.weight_decay"].dims and "eta" in details["ssm.weight_decay"].dims
+    assert "eta_s" in details["ssm.per_step_eta"].dims
+    assert "W_0" in details["ssm.one_step_w0"].dims
+
+
+def test_routes_exact_and_z3_keep_the_general_scalars_as_indeterminates() -> None:
+    from gdssm.proofs.rings import program_pair
+
+    for cid, names in (("ssm.discounted", {"lambda"}), ("ssm.weight_decay", {"gamma", "eta"}),
+                       ("ssm.per_step_eta", {"eta_0", "eta_1"}), ("ssm.one_step_w0", {"W0_00"})):
+        for target in claim(cid).targets():
+            assert names <= {str(s) for s in program_pair(target).parameters}, (cid, target.name)

@@ -8,20 +8,10 @@ import sympy
 from gdssm.core.errors import BadInput, Refuted
 from gdssm.proofs.induction import Derivation, InductionStep, K, Kind, Lemma, Proof, induction
 from gdssm.proofs.normal_form import Hypothesis
-from gdssm.proofs.route1_examples import (
-    Q_ONE_STEP,
-    GradientDescent,
-    T,
-    algebra,
-    alpha,
-    f,
-    gd_proofs,
-    gradient_descent,
-    layer,
-    ssm_proofs,
-    ssm_readout_proof,
-    ssm_state_proof,
-)
+from gdssm.proofs.theories.common import T
+from gdssm.proofs.theories.gd import GradientDescent, algebra, alpha, gd_proofs, gradient_descent
+from gdssm.proofs.theories.ssm import SSM_CLAIMS
+from gdssm.symbolic.description import f
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +79,12 @@ def test_commutation_lemma_is_needed() -> None:
             lemmas=(proofs.power_left.lemma(), proofs.sum_left.lemma()),
         ),
     )
-    assert_failed_with_residual(without, "G*M^{k}")
+    assert_failed_with_residual(without, "G*D^{k}")
 
 
 def test_bad_induction_step_holds_only_at_zero(gd: GradientDescent) -> None:
     proof = induction(
-        "M^k = I",
+        "D^k = I",
         lambda i: (gd.power(i), gd.alg.identity(f)),
         0,
         InductionStep(definitions=gd.definitions()[:1], base_definitions=gd.base_definitions()[:1]),
@@ -106,7 +96,7 @@ def test_bad_induction_step_holds_only_at_zero(gd: GradientDescent) -> None:
 
 def test_wrong_closed_form_fails(gd: GradientDescent) -> None:
     proof = induction(
-        "W_k = W_0 M^k + alpha A M^k",
+        "W_k = W_0 D^k + alpha A D^k",
         lambda i: (gd.weights(i), gd.weights(0) * gd.power(i) + alpha * gd.A * gd.power(i)),
         0,
         InductionStep(definitions=gd.definitions(), base_definitions=gd.base_definitions()),
@@ -134,7 +124,7 @@ def test_lemma_instances_and_ranges(gd: GradientDescent) -> None:
     proof = gd_proofs().power_commutes
     at3 = proof.lemma(at=3)
     assert isinstance(at3, Lemma) and at3.index is None
-    assert "M^{3}" in str(at3)
+    assert "D^{3}" in str(at3)
     shifted = proof.lemma(at=K + 1)
     assert shifted.index == K and shifted.least == -1
     with pytest.raises(BadInput, match=">= 0"):
@@ -150,34 +140,29 @@ def test_ill_formed_induction_hypothesis(gd: GradientDescent) -> None:
 
 
 def test_ssm_one_step_state_and_readout() -> None:
-    state, readout = ssm_proofs()
+    """The one-step theorem: the state by induction on t, then the readout at t citing it (route 1 reads the
+    description; the tests of the theories are tests/proofs/test_theories.py)."""
+    state, readout = SSM_CLAIMS["ssm.one_step"].theorem().records
     assert state.ok, state.report()
     assert readout.ok, readout.report()
-    assert state.index == T and readout.index == T
-    assert "ssm.one_step.state" in readout.steps[0].hypotheses
+    assert state.index == T and readout.index is None
+    assert "ssm.state" in {name for step in readout.steps for name in step.hypotheses}
 
 
 def test_ssm_with_the_wrong_cross_product_fails() -> None:
-    transposed_q = tuple(zip(*Q_ONE_STEP, strict=True))  # e_1 e_2^T: z_x z_y^T instead of z_y z_x^T
-    lay = layer(algebra())
-    state = ssm_state_proof(lay, transposed_q)
+    c = SSM_CLAIMS["ssm.one_step"]
+    d = c.description()
+    theorem = c.theorem(d.changed(Q=d.Q.T))  # e_1 e_2^T: z_x z_y^T instead of z_y z_x^T
+    (state,) = theorem.records  # the readout is never built on an unproved state
     assert_failed_with_residual(state, "E_x*x_{t + 1}")
-    with pytest.raises(Refuted):
-        ssm_readout_proof(lay, state)
+    assert not theorem.ok
 
 
 def test_readout_needs_orthonormal_embeddings() -> None:
-    state, _ = ssm_proofs()
-    lay = layer(state.lhs.algebra)
-    query = lay.window(T)[2]
-    proof = (
-        Derivation(
-            "readout without E_y^T E_y = I", alpha * lay.Ey.T * lay.state(T) * query, assumptions=lay.orthonormal()[:1]
-        )
-        .step("state lemma", kind=Kind.LEMMA, using=[state.lemma()])
-        .qed(alpha * lay.stat(T) * lay.x(T + 1))
-    )
-    assert_failed_with_residual(proof, "E_y^T*E_y")
+    c = SSM_CLAIMS["ssm.one_step"]
+    d = c.description()
+    readout = c.theorem(d.changed(hypotheses=d.hypotheses[:1])).records[-1]
+    assert_failed_with_residual(readout, "E_y^T*E_y")
 
 
 def test_derivation_records_hypotheses_and_kinds() -> None:

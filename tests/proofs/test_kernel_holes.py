@@ -91,7 +91,8 @@ def test_denominators_are_generic_conditions(scalar_algebra: tuple[Algebra, Elem
 
 
 def test_the_gradient_proof_prints_its_condition() -> None:
-    from gdssm.proofs.route1_examples import N, gradient_proof
+    from gdssm.proofs.theories.gradient import gradient_proof
+    from gdssm.symbolic.description import N
 
     assert gradient_proof().nonvanishing == (N,)
 
