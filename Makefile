@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.gdssm-installed
 PACKAGES := gdssm symbolic numeric proofs reports
 
-.PHONY: demo test setup tex lint typecheck bench
+.PHONY: demo test setup tex coq lint typecheck bench
 
 setup: $(STAMP)
 
@@ -24,16 +24,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 tex:
 	@bash scripts/ensure-tex.sh
 
-demo: setup tex
+# coqc and MathComp for the Coq route (apt when root; otherwise one line says what to install).
+coq:
+	@bash scripts/ensure-coq.sh
+
+demo: setup tex coq
 	@bash scripts/demo.sh
 
+# ruff, then the import contract of pyproject.toml (layers, no torch below numeric, no cycles; docs/DESIGN.md §3.2).
 lint: setup
 	$(BIN)/ruff check $(PACKAGES) tests benchmarks
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup tex lint typecheck
+test: setup tex coq lint typecheck
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n 2 -q
 
 bench: setup

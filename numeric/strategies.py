@@ -1,16 +1,19 @@
 """Public Hypothesis strategies for the numeric checks: sizes, steps, stable step sizes, seeds, laws, constructions.
 
-Every strategy shrinks towards the simplest case (small sizes, one step, lambda = 1, no decay). Usage::
+Every strategy shrinks towards the simplest case (small sizes, one step, lambda = 1, no decay). Usage, with
+the project's profiles (:mod:`gdssm.numeric.profiles`) and the comparison of :mod:`gdssm.numeric.agreement`::
 
-    from hypothesis import given, settings
+    from hypothesis import given, strategies as st
     from gdssm.numeric import strategies as gst
+    from gdssm.numeric.agreement import assert_equals_gd
+    from gdssm.numeric.profiles import load_profile
 
-    @settings(deadline=None)
+    load_profile()  # "dev", or $HYPOTHESIS_PROFILE
+
     @given(law=gst.input_laws(), data=st.data())
     def test_layer_is_gd(law, data):
         construction = data.draw(gst.constructions(law=law, max_N=16))
-        seed = data.draw(gst.seeds())
-        ...  # sample tasks from ``law``, compare the lowered layer with the GD oracle
+        assert_equals_gd(construction, seed=data.draw(gst.seeds()), law=law)
 
 Step sizes are drawn inside a stable range. With alpha = eta/N, one GD step multiplies the error by
 I - alpha G, G = sum_i x_i x_i^T, and lambda_max(G) <= tr G, so alpha tr G <= 1/2 keeps every step a
@@ -131,3 +134,9 @@ def constructions(draw: Any, law: TaskLaw | None = None, max_f: int = 8, max_m: 
     fractions = st.integers(1, 4).map(lambda n: first * sp.Rational(n, 4))
     etas = [draw(fractions) for _ in range(k)] if per_step else None
     return k_step(f, m, N, k, first, lam=lam, gamma=gamma, etas=etas)
+
+
+__all__ = [
+    "DISCOUNTS", "REGRESSION_LAWS", "constructions", "dims", "discounts", "eta_bound", "input_laws", "mostly_small",
+    "seeds", "small_matrices", "step_sizes", "steps",
+]

@@ -1,12 +1,8 @@
-"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: ``dev`` (fast, default) and ``ci`` (more, derandomized)."""
+"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: ``dev`` (fast, default) and ``ci`` (more, derandomized).
 
-import os
+The profiles are the public ones of :mod:`gdssm.numeric.profiles`, so a user's tests can load the same.
+"""
 
-from hypothesis import HealthCheck, settings
+from gdssm.numeric.profiles import load_profile
 
-settings.register_profile("dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-    "ci", max_examples=40, deadline=None, derandomize=True, database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+load_profile()
