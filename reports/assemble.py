@@ -22,7 +22,7 @@ import sympy as sp
 
 from gdssm.proofs.verify import Outcome, certificates
 from gdssm.reports import evidence
-from gdssm.reports.from_registry import claim_views, route_views
+from gdssm.reports.from_registry import claim_views, formal_files, route_views
 from gdssm.reports.learned import learned_views
 from gdssm.reports.model import ParameterView, ReportInput, step_size_view
 from gdssm.reports.tex import tex_math
@@ -118,6 +118,7 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
         conventions={**CONVENTIONS, **{f"ref.{key}": value for key, value in REFERENCE_CONVENTIONS.items()}},
         certificate_hashes={f"{o.claim}/{o.route}": certificate_hash(o) for o in done},
         learned=learned_views(s.train_dir) if s.train_dir is not None else (),
+        formal_files=formal_files(),
     )
 
 

@@ -2,7 +2,8 @@
 
 * :func:`render_tex` -- the ``.tex`` text; identical input gives identical bytes (the only date is
   ``ReportInput.source_date`` or ``SOURCE_DATE_EPOCH``).
-* :func:`write_report` -- writes ``<out>.tex`` and the figures next to ``<out>.pdf``, runs ``latexmk`` in a
+* :func:`write_report` -- writes ``<out>.tex``, the figures and the generated Coq files (``*.v``, one per
+  claim) next to ``<out>.pdf``, runs ``latexmk`` in a
   temporary directory beside the output, and moves the PDF into place atomically. A LaTeX error raises
   :class:`~gdssm.core.errors.BadInput` with the log's first error line, the ``.tex`` line and the template line
   it came from; the log is kept as ``<out>.log``. Without ``latexmk``/``pdflatex`` only the ``.tex`` and the
@@ -40,6 +41,8 @@ class BuildResult:
     pdf: Path | None
     figures: tuple[Path, ...]
     message: str
+    formal: tuple[Path, ...] = ()
+    """The generated Coq files written beside the PDF."""
 
     @property
     def built(self) -> bool:
@@ -102,15 +105,20 @@ def write_report(report: ReportInput, out_pdf: str | os.PathLike[str], tex_only:
     write_text(tex_path, tex)
     figures = write_figures(out.parent, prefix, report.loss_vs_k, report.error_vs_N)
     fig_paths = tuple(figures.values()) + _copy_learned_figures(report, out.parent, prefix)
+    formal = tuple(out.parent / name for name, _ in report.formal_files)  # the generated Coq files, beside the PDF
+    for path, (_, text) in zip(formal, report.formal_files, strict=True):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.v", path.name):
+            raise BadInput(f"a generated Coq file must be named <module>.v, got {path.name!r}")
+        write_text(path, text)
     if tex_only:
-        return BuildResult(tex_path, None, fig_paths, f"wrote {tex_path} (PDF not requested)")
+        return BuildResult(tex_path, None, fig_paths, f"wrote {tex_path} (PDF not requested)", formal)
     missing = [tool for tool in TEX_TOOLS if shutil.which(tool) is None]
     if missing:
         return BuildResult(tex_path, None, fig_paths,
                            f"{' and '.join(missing)} not found on PATH: wrote {tex_path} only; "
-                           f"to build the PDF install TeX Live: {INSTALL_HINT}")
+                           f"to build the PDF install TeX Live: {INSTALL_HINT}", formal)
     _compile(tex, prefix, fig_paths, out)
-    return BuildResult(tex_path, out, fig_paths, f"wrote {out}")
+    return BuildResult(tex_path, out, fig_paths, f"wrote {out}", formal)
 
 
 def _compile(tex: str, prefix: str, figures: tuple[Path, ...], out: Path) -> None:

@@ -4,8 +4,10 @@ Level 0 holds the claims that use nothing; a claim sits one level below the deep
 level, claims are ordered by the mean position of what they use (one barycentre pass, ties by input order),
 which keeps edges short without a graph library. Coordinates are in centimetres, y growing downwards.
 
-Status per node, as in leanblueprint: ``statement_checked`` (green border), ``proof_checked`` (green fill),
-``fully_checked`` (dark green fill: the node and all its ancestors have checked proofs).
+Status per node, as in leanblueprint: ``statement_checked`` (green border), ``formalised`` (green fill: the
+proof is kernel-checked, route ``coq``), ``fully_formalised`` (dark green fill: the node and all its ancestors
+are kernel-checked). ``proof_checked`` (a dimension-free route-1 proof chain checked, not kernel-checked) has a
+pale fill of its own, and ``fully_checked`` counts route-1 chains with all their ancestors.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class GraphNode:
     statement_checked: bool
     proof_checked: bool
     fully_checked: bool
+    formalised: bool = False
+    fully_formalised: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class GraphStats:
     steps_checked: int
     route_checks: int
     route_checks_passed: int
+    formalised: int = 0
+    fully_formalised: int = 0
+    not_run: int = 0
+    """Required route checks not run because their engine is not installed (e.g. coq without coqc)."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +96,14 @@ def levels(claims: Sequence[ClaimView]) -> dict[str, int]:
     return out
 
 
-def _fully_checked(claims: Sequence[ClaimView]) -> dict[str, bool]:
+def _fully_checked(claims: Sequence[ClaimView], formal: bool = False) -> dict[str, bool]:
     by_id = {c.id: c for c in claims}
     memo: dict[str, bool] = {}
 
     def full(cid: str) -> bool:
         if cid not in memo:
             c = by_id[cid]
-            memo[cid] = c.proof_checked and all(full(u) for u in c.uses)
+            memo[cid] = (c.kernel_checked if formal else c.proof_checked) and all(full(u) for u in c.uses)
         return memo[cid]
 
     return {c.id: full(c.id) for c in claims}
@@ -105,6 +113,7 @@ def layout(claims: Sequence[ClaimView]) -> DepGraph:
     """The layered layout of ``claims`` (each ``uses`` entry must name one of them)."""
     level = levels(claims)
     full = _fully_checked(claims)
+    full_formal = _fully_checked(claims, formal=True)
     order = {c.id: i for i, c in enumerate(claims)}
     rows: dict[int, list[ClaimView]] = {}
     for c in claims:
@@ -124,10 +133,11 @@ def layout(claims: Sequence[ClaimView]) -> DepGraph:
         for i, c in enumerate(row):
             x_of[c.id] = round((i - offset) * X_STEP_CM, 3)
             nodes.append(GraphNode(c.id, c.kind, lev, x_of[c.id], round(lev * Y_STEP_CM, 3),
-                                   c.statement_checked, c.proof_checked, full[c.id]))
+                                   c.statement_checked, c.proof_checked, full[c.id], c.kernel_checked,
+                                   full_formal[c.id]))
     edges = tuple(GraphEdge(u, c.id) for c in claims for u in c.uses)
     steps = [s for c in claims for s in c.steps]
-    results = [c.results.get(r) for c in claims for r in c.routes]
+    results = [c.results.get(r) for c in claims for r in c.routes if r not in c.not_run]
     stats = GraphStats(
         claims=len(claims),
         statements_checked=sum(c.statement_checked for c in claims),
@@ -137,5 +147,8 @@ def layout(claims: Sequence[ClaimView]) -> DepGraph:
         steps_checked=sum(s.checked for s in steps),
         route_checks=len(results),
         route_checks_passed=sum(r is not None and r.ok for r in results),
+        formalised=sum(c.kernel_checked for c in claims),
+        fully_formalised=sum(full_formal.values()),
+        not_run=sum(len(c.not_run) for c in claims),
     )
     return DepGraph(tuple(nodes), edges, stats)

@@ -66,6 +66,17 @@ class ProofStepView:
 
 
 @dataclass(frozen=True)
+class FormalView:
+    """A claim's kernel-checked form: the ``.v`` file, its theorem names, and whether the statement was
+    generated from the description or stated by the library (``statement``), with ``source`` saying from what."""
+
+    file: str
+    theorems: tuple[str, ...]
+    statement: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ClaimView:
     """A claim of the registry with its statement, proof chain and per-route results.
 
@@ -82,6 +93,9 @@ class ClaimView:
     steps: tuple[ProofStepView, ...]
     statement_hash: str
     kind: str = "theorem"
+    not_run: tuple[str, ...] = ()
+    """Required routes whose engine is not installed here (e.g. coq without coqc): not checked, not failed."""
+    formal: FormalView | None = None
 
     def __post_init__(self) -> None:
         _require_math("ClaimView", "statement_tex", self.statement_tex)
@@ -100,7 +114,20 @@ class ClaimView:
     @property
     def failed_routes(self) -> tuple[str, ...]:
         """Required routes without a passing result."""
-        return tuple(r for r in self.routes if r not in self.results or not self.results[r].ok)
+        return tuple(r for r in self.routes if (r not in self.results and r not in self.not_run)
+                     or (r in self.results and not self.results[r].ok))
+
+    @property
+    def kernel_checked(self) -> bool:
+        """The Coq route passed: the blueprint's "formalised" (green fill)."""
+        return "coq" in self.results and self.results["coq"].ok
+
+    @property
+    def coq_status(self) -> str:
+        """What the summary says about Coq: kernel-checked, not Coq-checked (coqc missing), or no Coq route."""
+        if "coq" not in self.routes:
+            return "no Coq route"
+        return "kernel-checked" if self.kernel_checked else "not Coq-checked"
 
     @property
     def verified(self) -> bool:
@@ -235,6 +262,8 @@ class ReportInput:
     conventions: dict[str, str] = field(default_factory=dict)
     certificate_hashes: dict[str, str] = field(default_factory=dict)
     learned: tuple[LearnedView, ...] = ()
+    formal_files: tuple[tuple[str, str], ...] = ()
+    """(file name, text) of each generated Coq file, written next to the PDF."""
     source_date: str | None = None
 
     def __post_init__(self) -> None:

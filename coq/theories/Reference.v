@@ -24,9 +24,14 @@
      window), o = W^code_N v^(3), and the residual adds the last token x_q = x N:
          -(o + x_q) = W_2 x_q - x_q,  W_2 = 2 alpha A - alpha^2 A G = gdW .. 2 (two GD steps from 0),
      A = Task.A x y 1 N = sum_(i<N) y_i x_i^T, G = Task.G x 1 N = sum_(i<N) x_i x_i^T,
-     for N >= 1 (there is no window when N = 0).  This is two_step_expected_difference (= -x_q). *)
+     for N >= 1 (there is no window when N = 0).  This is two_step_expected_difference (= -x_q).
+   * ref_two_step_seq: the same with the window mixings w_q^(l) and the query weights D^(3) given as
+     literal seqs (seq_mx3, seq_cv3) and fixed by equations that close by reflexivity, so that a generated
+     file can print them from symbolic/reference.py (proofs/coq/templates/ref_two_step.v.j2). *)
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
+From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
+From mathcomp Require Import ssralg finalg countalg zmodp matrix.
 From GDSSM Require Import Task Layer.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
 Import GRing.Theory.
@@ -259,3 +264,64 @@ Corollary ref_two_step_gd :
   two_step_pred = gdW (fun=> alpha) (fun=> 1) 0 (G x 1 N) (A x y 1 N) 2 *m x N - x N.
 Proof. by rewrite ref_two_step gdW_two. Qed.
 End TwoStep.
+
+(* ------------------------------------------------------------------------- *)
+(* ref.two_step with the window mixings given as literal seqs (generated files) *)
+
+Section TwoStepSeq.
+Variable R : comRingType.
+Variable n : nat.
+Variable x : nat -> 'cV[R]_n.
+Variable y : nat -> 'cV[R]_n.
+Variable alpha : R.
+Variable N : nat.
+
+(* a 3 x 3 matrix and a 3-column from literal seqs (row-major), as Layer.params stores Q and d *)
+Definition seq_mx3 (W : seq (seq R)) : 'M[R]_3 := \matrix_(i, j) nth 0 (nth [::] W i) j.
+Definition seq_cv3 (D : seq R) : 'cV[R]_3 := \col_i nth 0 D i.
+
+(* the code's prediction for any three window mixings and query weights of the third layer, with
+   Lambda_bar = 1 and C = - alpha I in every layer: -(W^code_N v^(3)_{N-1} + x_q) *)
+Definition two_step_pred_of (wq1 wq2 wq3 : 'M[R]_3) (D3 : 'cV[R]_3) : 'cV[R]_n :=
+  - ((ref_Z x y wq1 (Lb1 R n) (Cal n alpha) N
+      + ref_Z x y wq1 (Lb1 R n) (Cal n alpha) N *m ref_Z x y wq2 (Lb1 R n) (Cal n alpha) N
+      + ref_Z x y wq3 (Lb1 R n) (Cal n alpha) N) *m ref_v x y D3 N.-1 + x N).
+
+Lemma two_step_pred_ofE : two_step_pred x y alpha N = two_step_pred_of (wq_A R) (wq_G R) (wq_A R) (e3 R 2).
+Proof. by []. Qed.
+
+Lemma seq_mx3_delta (W : seq (seq R)) (r s : 'I_3) :
+  (forall i j : 'I_3, nth 0 (nth [::] W i) j = ((i == r) && (j == s))%:R) -> seq_mx3 W = delta_mx r s.
+Proof. by move=> hW; apply/matrixP => i j; rewrite !mxE hW. Qed.
+
+Lemma seq_cv3_delta (D : seq R) (r : 'I_3) :
+  (forall i : 'I_3, nth 0 D i = (i == r)%:R) -> seq_cv3 D = delta_mx r 0.
+Proof. by move=> hD; apply/matrixP => i j; rewrite !mxE hD ord1 eqxx andbT. Qed.
+
+Lemma wq_A_delta : wq_A R = delta_mx 0 1.
+Proof. by rewrite /wq_A /e3 trmx_delta mul_delta_mx. Qed.
+
+Lemma wq_G_delta : wq_G R = delta_mx 0 0.
+Proof. by rewrite /wq_G /e3 trmx_delta mul_delta_mx. Qed.
+
+Hypothesis N_gt0 : (0 < N)%N.
+
+(* variant A: w_q^(1) = w_q^(3) = e_1 e_2^T, w_q^(2) = e_1 e_1^T, D^(3) = e_3 (1-based) *)
+Theorem ref_two_step_seq (W1 W2 W3 : seq (seq R)) (D3 : seq R) :
+  W1 = [:: [:: 0; 1; 0]; [:: 0; 0; 0]; [:: 0; 0; 0]] ->
+  W2 = [:: [:: 1; 0; 0]; [:: 0; 0; 0]; [:: 0; 0; 0]] ->
+  W3 = [:: [:: 0; 1; 0]; [:: 0; 0; 0]; [:: 0; 0; 0]] ->
+  D3 = [:: 0; 0; 1] ->
+  two_step_pred_of (seq_mx3 W1) (seq_mx3 W2) (seq_mx3 W3) (seq_cv3 D3) =
+  gdW (fun=> alpha) (fun=> 1) 0 (G x 1 N) (A x y 1 N) 2 *m x N - x N.
+Proof.
+move=> -> -> -> ->.
+have eA : seq_mx3 [:: [:: 0; 1; 0]; [:: 0; 0; 0]; [:: 0; 0; 0]] = wq_A R.
+  by rewrite wq_A_delta; apply: seq_mx3_delta => -[[|[|[|i]]] hi] -[[|[|[|j]]] hj].
+have eG : seq_mx3 [:: [:: 1; 0; 0]; [:: 0; 0; 0]; [:: 0; 0; 0]] = wq_G R.
+  by rewrite wq_G_delta; apply: seq_mx3_delta => -[[|[|[|i]]] hi] -[[|[|[|j]]] hj].
+have eD : seq_cv3 [:: 0; 0; 1] = e3 R 2.
+  by apply: seq_cv3_delta => -[[|[|[|i]]] hi].
+by rewrite eA eG eD -two_step_pred_ofE ref_two_step_gd.
+Qed.
+End TwoStepSeq.

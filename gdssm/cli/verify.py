@@ -35,11 +35,16 @@ def numeric_outcome(claim_id: str, names: tuple[str, ...], seed: int = 0) -> Any
 def run_jobs(jobs: list[Any], bar: Any, reused: dict[tuple[str, str], Any] | None = None) -> list[Any]:
     """The outcome of every (claim, route) job, in order: reused where ``reused`` has it, run otherwise."""
     from gdssm.proofs.claims import claim
-    from gdssm.proofs.verify import RUNNERS
+    from gdssm.proofs.verify import BATCH_RUNNERS, RUNNERS
 
-    reused = reused or {}
+    reused = dict(reused or {})
     outcomes = []
     task = bar.add_task("verifying claims", total=len(jobs))
+    for route, batch in BATCH_RUNNERS.items():  # e.g. coq: one library build, the claims' files in parallel
+        pending = [c for c, r in jobs if r == route and (c.id, r) not in reused]
+        if pending:
+            bar.update(task, description=f"{len(pending)} claims [{route}]")
+            reused.update({(o.claim, route): o for o in batch(pending)})
     for c, route in jobs:
         bar.update(task, description=f"{c.id} [{route}]")
         if (c.id, route) in reused:
@@ -50,6 +55,21 @@ def run_jobs(jobs: list[Any], bar: Any, reused: dict[tuple[str, str], Any] | Non
             outcomes.append(RUNNERS[route](c))
         bar.advance(task)
     return outcomes
+
+
+def available_jobs(jobs: list[Any], asked: list[str] | None) -> tuple[list[Any], list[Any]]:
+    """(jobs whose route can run here, jobs of routes whose engine is missing). A missing engine prints one
+    line naming what to install and its claims are not checked by it (not failed); asking for that route
+    by name (``--route coq``) is a user error instead."""
+    from gdssm.core.errors import BadInput
+    from gdssm.proofs.verify import unavailable_routes
+
+    missing = {route: reason for route, reason in unavailable_routes().items() if any(r == route for _, r in jobs)}
+    for route, reason in missing.items():
+        if asked and route in asked:
+            raise BadInput(f"--route {route}: {reason}")
+        print(f"gdssm: {route}: {reason}", file=sys.stderr)
+    return [j for j in jobs if j[1] not in missing], [j for j in jobs if j[1] in missing]
 
 
 def first_failure(outcomes: list[Any]) -> None:
@@ -67,10 +87,15 @@ def verify(args: argparse.Namespace) -> int:
     """``gdssm verify``: run every route of the chosen claims, print the table, write certificates."""
     if args.construction_file:
         return verify_file(args)
+    from gdssm.cli.options import output_file, refuse
     from gdssm.core.atomic import write_text
     from gdssm.proofs.verify import certificate_text, certificates, plan
 
-    jobs = plan(args.claim, args.route)
+    refuse(args, ("seed",), "without --construction-file (the registry's routes fix their own seeds)")
+    args.certificates = "out/certificates.json" if args.certificates is None else args.certificates
+    output_file(args.certificates, "--certificates")
+
+    jobs, skipped = available_jobs(plan(args.claim, args.route), args.route)
     with progress() as bar:
         outcomes = run_jobs(jobs, bar)
     doc = certificates(outcomes)
@@ -80,25 +105,91 @@ def verify(args: argparse.Namespace) -> int:
     else:
         table("gdssm verify", ["claim", "route", "result", "size", "seconds", "detail"],
                [[o.claim, o.route, "passed" if o.ok else "FAILED", o.size, f"{o.seconds:.2f}", o.detail[:70]]
-                for o in outcomes])
+                for o in outcomes]
+               + [[c.id, route, f"not {route.capitalize()}-checked", "-", "-", "engine not installed"]
+                  for c, route in skipped])
         print(f"certificates: {args.certificates}")
     first_failure(outcomes)
     return EXIT_OK
 
 
-def verify_file(args: argparse.Namespace) -> int:
-    """``gdssm verify --construction-file``: routes 2 (exact, random points) and 3 (numeric) on a user's file."""
-    from gdssm.core.errors import Refuted
-    from gdssm.numeric.check import check_construction
-    from gdssm.proofs.route_exact import check_exact
+FILE_ROUTES = ("exact", "z3", "numeric")
+"""The routes that apply to a construction file (the dimension-free routes prove the registry's claims)."""
+FILE_DEFAULT_ROUTES = ("exact", "numeric")
+FILE_EXAMPLES = 10
+NUMERIC_ETA = "1/2"
+"""Where the numeric route evaluates a file whose eta is symbolic (the exact route covers every eta)."""
 
-    c = load_construction_file(args.construction_file)
-    exact = check_exact(c, "auto", seed=0, timeout=60.0)
-    if not exact.ok:
-        raise Refuted(f"{args.construction_file}: the layer is not {c.steps}-step GD ({exact.status})",
-                                  exact.counterexample or {"dims": exact.dims})
-    numeric = check_construction(c, examples=10, seed=0)
-    worst = max(s.max_rel for s in numeric.stats.values())
-    print(f"{args.construction_file}: holds. exact: {exact.method} {exact.status} at {exact.dims}; "
-          f"numeric: {numeric.examples} examples, max relative error {worst:.2e}")
+
+def verify_file(args: argparse.Namespace) -> int:
+    """``gdssm verify --construction-file``: the file's layer against the GD the toolkit derives from its header,
+    by the exact route (polynomial identity, or random points from a fresh seed, printed), Z3 (if asked) and the
+    numeric route. Exit 0 when every route holds, 1 (Refuted) naming the route otherwise."""
+    import json
+    import secrets
+
+    import sympy as sp
+
+    from gdssm.cli.options import refuse
+    from gdssm.core.errors import BadInput, Refuted
+
+    refuse(args, ("claim",), "with --construction-file (the file's claims are derived from its header)")
+    refuse(args, ("certificates",),
+           "with --construction-file (it certifies no registry claim; --json prints the result)")
+    routes = tuple(dict.fromkeys(args.route)) if args.route else FILE_DEFAULT_ROUTES
+    for route in routes:
+        if route not in FILE_ROUTES:
+            raise BadInput(f"route {route!r} does not apply to a construction file; "
+                           f"choose from {', '.join(FILE_ROUTES)}")
+    read = load_construction_file(args.construction_file, routes=routes, examples=FILE_EXAMPLES)
+    path, c = args.construction_file, read.checked
+    seed = args.seed if args.seed is not None else secrets.randbits(63)
+    against = f"the {read.gd_summary()}"
+    result: dict[str, Any] = {"file": path, "gd": read.gd_summary(), "seed": seed, "routes": {},
+                              "differing_from_derivation": list(read.differing)}
+    lines = []
+    if "exact" in routes:
+        from gdssm.proofs.route_exact import check_exact
+
+        exact = check_exact(c, "auto", seed=seed, timeout=60.0)
+        result["routes"]["exact"] = {"method": exact.method, "status": exact.status, "dims": exact.dims,
+                                     "seed": exact.seed, "bound": exact.bound}
+        if not exact.ok:
+            raise Refuted(f"construction file {path}: the layer is not {against} (exact route: {exact.status}; "
+                          f"seed {seed})",
+                          exact.counterexample or {"dims": exact.dims})
+        how = "polynomial identity" if exact.method == "mpoly" else f"random points, seed {exact.seed}"
+        lines.append(f"exact: {exact.status} ({how}) at {', '.join(f'{k}={v}' for k, v in exact.dims.items())}")
+    if "z3" in routes:
+        from gdssm.proofs.route_z3 import check_z3
+
+        z3 = check_z3(c, timeout=60.0, eta_positive=True)
+        result["routes"]["z3"] = {"status": z3.status, "ok": z3.ok}
+        if not z3.ok:
+            raise Refuted(f"construction file {path}: the layer is not {against} (z3: {z3.status})",
+                          getattr(z3, "counterexample", None) or {"route": "z3"})
+        lines.append(f"z3: {z3.status}")
+    if "numeric" in routes:
+        from gdssm.numeric.check import check_construction
+
+        numeric_c, at = c, ""
+        if read.symbolic:
+            numeric_c, at = read.at_eta(sp.Rational(NUMERIC_ETA)), f" at eta = {NUMERIC_ETA}"
+        try:
+            numeric = check_construction(numeric_c, examples=FILE_EXAMPLES, seed=seed)
+        except Refuted as failure:
+            raise Refuted(f"construction file {path}: the layer is not {against} (numeric route{at}: {failure})",
+                          failure.counterexample) from None
+        worst = max(s.max_rel for s in numeric.stats.values())
+        result["routes"]["numeric"] = {"examples": numeric.examples, "max_rel": worst, "at_eta": at.strip() or None}
+        lines.append(f"numeric: {numeric.examples} examples{at}, max relative error {worst:.2e}")
+    result["holds"] = True
+    if args.json:
+        sys.stdout.write(json.dumps(result, indent=2, sort_keys=True, default=str) + "\n")
+        return EXIT_OK
+    print(f"{path}: holds: its layer computes {against}")
+    print("; ".join(lines) + f" (seed {seed}; --seed {seed} reproduces this run)")
+    print("parameters: identical to the toolkit's derivation" if not read.differing else
+          f"parameters: differ from the toolkit's derivation in {', '.join(read.differing)} "
+          "(and still compute this GD)")
     return EXIT_OK

@@ -83,7 +83,8 @@ def test_without_tex_the_tex_is_written_reproducibly_and_exit_0(tmp_path: Path) 
     tex = out.with_suffix(".tex").read_bytes()
     second = gdssm(*args, env=env)
     assert second.returncode == 0, second.stderr
-    assert f"{len(verify.plan(None, None))} of {len(verify.plan(None, None))} route checks reused" in second.stdout
+    jobs = len([job for job in verify.plan(None, None) if job[1] != "coq"])  # no coqc on this PATH either
+    assert f"{jobs} of {jobs} route checks reused" in second.stdout
     assert out.with_suffix(".tex").read_bytes() == tex
 
 

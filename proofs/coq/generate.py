@@ -1,0 +1,321 @@
+"""One Coq file per claim, rendered by Jinja2 from ``proofs/coq/templates``.
+
+Construction claims (``ssm.*``) are **generated from the description**: the file defines the layer's
+record by printing the description of :mod:`gdssm.symbolic.description` (after substituting the claim's
+values, e.g. lambda = 1, on the description's own expressions), states the theorem whose right-hand side is
+the GD the description claims (``step_eta``, ``decay``, ``lam``, ``W0``) and whose hypotheses are the
+description's layout hypotheses, and proves it by one generic theorem of ``coq/theories/Theorems.v``
+whose field equations close by ``reflexivity``. A wrong description (a catalogue mutant) therefore
+produces a statement about a different record, and coqc refuses the file.
+
+The other claims are **library statements**: the template states the theorem (spelled out with the
+library's definitions) and proves it by the library's theorem; for ``ref.two_step`` the three layers'
+window mixings w_q and the readout D are printed from :func:`gdssm.symbolic.reference.reference_two_step`
+("generated in part"). :attr:`CoqFile.origin` says which, and the certificate and the report repeat it.
+
+Rendering is deterministic: the same description gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import sympy as sp
+
+from gdssm.core.errors import BadInput
+from gdssm.proofs.coq.printer import Printer, hypothesis
+from gdssm.symbolic import description as sym
+from gdssm.symbolic.description import Description, k_step_description, one_step_description
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+GENERATED = "generated from the description"
+PARTLY = "generated in part (window mixings from symbolic/reference.py), library statement otherwise"
+LIBRARY = "library statement"
+ORIGINS = (GENERATED, PARTLY, LIBRARY)
+
+_FIELDS = (("Q", "Q", "entries"), ("V1", "V1", "matrix"), ("V2", "V2", "matrix"), ("V3", "V3", "matrix"),
+           ("Lam", "Lambda", "matrix"), ("d", "d", "entries"), ("C", "C", "matrix"), ("F", "F", "matrix"),
+           ("Rm", "R", "matrix"), ("k", "readout_steps", "nat"), ("rho", "rho", "function"),
+           ("beta", "beta", "function"), ("c", "c", "function"))
+"""The fields of Layer.params in constructor order: (Coq field, Description attribute, how to print)."""
+
+
+@dataclass(frozen=True)
+class TheoremSpec:
+    """One generated theorem: which description, which values, what it states and which lemma proves it.
+
+    ``kind`` is ``"state"`` (S_t = E_y A_t E_x^T, claim ssm.state) or ``"gd"`` (yhat_t = W x_{t+1});
+    ``steps`` is the number of GD steps the claim is about (1 or k), not the description's readout length.
+    """
+
+    name: str
+    kind: str
+    factory: Callable[[], Description]
+    factory_text: str
+    values: Mapping[sp.Basic, sp.Expr]
+    steps: sp.Expr
+    lemma: str
+    hypotheses: tuple[str, ...]
+    """The hypothesis names the lemma takes, in order (they must be declared from the description)."""
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """How the Coq file of one claim is made."""
+
+    claim_id: str
+    title: str
+    template: str
+    origin: str
+    theorems: tuple[TheoremSpec, ...] = ()
+    library_theorems: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ("Task", "Layer", "Theorems")
+    scope: str = "every f, m, H, N, t and k and every value of the scalars, over any field"
+
+    @property
+    def file(self) -> str:
+        """The file's module name (``ssm.k_step`` -> ``ssm_k_step``)."""
+        return self.claim_id.replace(".", "_")
+
+    @property
+    def theorem_names(self) -> tuple[str, ...]:
+        """The theorems whose assumptions the route checks."""
+        return tuple(t.name for t in self.theorems) or self.library_theorems
+
+
+@dataclass(frozen=True)
+class CoqFile:
+    """A rendered file: its name (``<module>.v``), text, the theorems to check and where the statement comes from."""
+
+    claim_id: str
+    name: str
+    text: str
+    theorems: tuple[str, ...]
+    origin: str
+    source: str
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the file's bytes (recorded in the certificate)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def _assignments(values: Mapping[sp.Basic, sp.Expr]) -> str:
+    return ", ".join(f"{sp.sstr(k)} = {sp.sstr(v)}" for k, v in
+                     sorted(values.items(), key=lambda kv: sp.default_sort_key(kv[0])))
+
+
+def _values_text(values: Mapping[sp.Basic, sp.Expr]) -> str:
+    return f" with {_assignments(values)}" if values else ""
+
+
+ONE = {sym.lam: sp.Integer(1)}
+NO_DECAY = {sym.gamma: sp.Integer(0)}
+_ONE_STEP = ("Hx", "Hy")
+_K_STEP = ("Hx", "Hy", "Hxy")
+
+
+def _one(name: str, values: Mapping[sp.Basic, sp.Expr]) -> TheoremSpec:
+    return TheoremSpec(name, "gd", one_step_description, "one_step_description()", values, sp.Integer(1),
+                       "one_step_generic", _ONE_STEP)
+
+
+def _k(name: str, values: Mapping[sp.Basic, sp.Expr], per_step: bool = False) -> TheoremSpec:
+    factory = (lambda: k_step_description(per_step=True)) if per_step else k_step_description
+    text = "k_step_description(per_step=True)" if per_step else "k_step_description()"
+    return TheoremSpec(name, "gd", factory, text, values, sym.k, "k_step_generic", _K_STEP)
+
+
+CLAIM_SPECS: tuple[ClaimSpec, ...] = (
+    ClaimSpec("gd.gradient", "the gradient of the in-context loss, in algebraic form", "gd_gradient.v.j2",
+              LIBRARY, library_theorems=("claim_gd_gradient",), imports=("Gradient",),
+              scope="every N, f, m, W, D and s, over any field with 2 != 0"),
+    ClaimSpec("gd.closed_form", "the closed form of k GD steps", "gd_closed_form.v.j2", LIBRARY,
+              library_theorems=("claim_gd_closed_form",), imports=("Task",),
+              scope="every f, m, k, alpha, W_0, G and A, over any commutative ring"),
+    ClaimSpec("ssm.state", "the state accumulates the statistics", "construction.v.j2", GENERATED, theorems=(
+        TheoremSpec("claim_ssm_state", "state", one_step_description, "one_step_description()", {}, sp.Integer(1),
+                    "state_one_step", ()),), scope="every f, m, H, t and lambda, over any field"),
+    ClaimSpec("ssm.one_step", "one GD step at every prefix", "construction.v.j2", GENERATED,
+              theorems=(_one("claim_ssm_one_step", ONE),)),
+    ClaimSpec("ssm.one_step_w0", "one GD step from W_0", "construction.v.j2", GENERATED, theorems=(
+        TheoremSpec("claim_ssm_one_step_w0", "gd", lambda: one_step_description(with_w0=True),
+                    "one_step_description(with_w0=True)", ONE, sp.Integer(1), "one_step_w0_generic", _ONE_STEP),)),
+    ClaimSpec("ssm.k_step", "k GD steps with one state", "construction.v.j2", GENERATED,
+              theorems=(_k("claim_ssm_k_step", {**ONE, **NO_DECAY}),)),
+    ClaimSpec("ssm.discounted", "GD on the discounted loss", "construction.v.j2", GENERATED, theorems=(
+        _one("claim_ssm_discounted_one_step", {}), _k("claim_ssm_discounted", NO_DECAY))),
+    ClaimSpec("ssm.weight_decay", "weight decay through the readout", "construction.v.j2", GENERATED,
+              theorems=(_k("claim_ssm_weight_decay", ONE),)),
+    ClaimSpec("ssm.per_step_eta", "per-step step sizes", "construction.v.j2", GENERATED,
+              theorems=(_k("claim_ssm_per_step_eta", {**ONE, **NO_DECAY}, per_step=True),)),
+    ClaimSpec("ref.param_map", "the authors' parameterisation equals ours", "ref_param_map.v.j2", LIBRARY,
+              library_theorems=("claim_ref_param_map",), imports=("Layer", "Reference"),
+              scope="every n, t, w_q, Lambda_bar, C and D, over any commutative ring"),
+    ClaimSpec("ref.two_step", "what the authors' two-step construction computes", "ref_two_step.v.j2", PARTLY,
+              library_theorems=("claim_ref_two_step",), imports=("Task", "Reference"),
+              scope="every n, N >= 1 and alpha, over any commutative ring"),
+    ClaimSpec("ce.one_step", "cross-entropy: one step is least squares up to a logit shift", "ce_one_step.v.j2",
+              LIBRARY, library_theorems=("claim_ce_one_step",), imports=("CrossEntropy",),
+              scope="every N, f, K and eta, over any field"),
+)
+"""Every claim with a Coq route (all but ``eta.optimal``, a statement about expectations checked by SymPy)."""
+
+
+def spec(claim_id: str) -> ClaimSpec:
+    """The Coq spec of ``claim_id``."""
+    for s in CLAIM_SPECS:
+        if s.claim_id == claim_id:
+            return s
+    raise BadInput(f"claim {claim_id!r} has no Coq file; Coq-checked claims: "
+                   f"{', '.join(s.claim_id for s in CLAIM_SPECS)}")
+
+
+def substitute(d: Description, values: Mapping[sp.Basic, sp.Expr]) -> Description:
+    """``d`` with ``values`` substituted in every expression (matrices, readout functions, the claimed GD)."""
+    if not values:
+        return d
+    changes: dict[str, Any] = {}
+    for f in fields(d):
+        value = getattr(d, f.name)
+        if isinstance(value, sp.Basic):
+            changes[f.name] = value.subs(dict(values))
+    return d.changed(**changes)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env.filters["comment"] = comment_text
+    return env
+
+
+def comment_text(value: Any) -> str:
+    """Text safe inside a Coq comment (no ``(*`` or ``*)``): SymPy's ``**`` as ``^``, ``*`` spaced."""
+    if isinstance(value, sp.MatrixBase):
+        value = value.tolist()
+    elif isinstance(value, sp.MatrixExpr):  # the all-ones matrix as "ones", a unit coefficient dropped
+        value = value.replace(lambda e: isinstance(e, sp.OneMatrix),
+                              lambda e: sp.MatrixSymbol("ones", *e.shape)).doit()
+    text = sp.sstr(value) if isinstance(value, sp.Basic | list) else str(value)
+    return " ".join(text.replace("**", "^").replace("*", " * ").split())
+
+
+def _theorem_context(t: TheoremSpec, d: Description) -> dict[str, Any]:
+    """The template variables of one generated theorem (``d``: the description, values substituted)."""
+    p = Printer()
+    field_rows = []
+    for coq_name, attr, how in _FIELDS:
+        value = getattr(d, attr)
+        term = {"entries": p.entries, "matrix": p.matrix, "nat": p.nat, "function": p.function}[how](value)
+        field_rows.append({"name": coq_name, "term": term if how in ("entries", "nat") or " " not in term
+                           else f"({term})", "sympy": comment_text(value)})
+    hyps = []
+    for text in d.hypotheses:
+        name, prop = hypothesis(text)
+        hyps.append({"name": name, "prop": prop, "text": text})
+    record = f"p_{t.name.removeprefix('claim_')}"
+    lam = p.scalar(d.lam)
+    lam_arg = lam if " " not in lam else f"({lam})"
+    if t.kind == "state":
+        lemma = "(state_one_step Ex Ey x y)"
+        lhs = f"S Ex Ey x y {record} t"
+        rhs = f"Ey *m A x y {lam_arg} t *m Ex^T"
+    else:
+        alpha = p.function(sp.Lambda(sym.s, d.step_eta(sym.s) / sym.N))
+        decay = p.function(d.decay)
+        start = p.matrix(d.W0) if d.W0 is not None else "0"
+        steps = p.nat(t.steps)
+        lemma = f"({t.lemma} x y {' '.join(t.hypotheses)})"
+        lhs = f"yhat Ex Ey x y {record} t"
+        start_arg = start if " " not in start else f"({start})"
+        rhs = (f"gdW ({alpha}) ({decay}) {start_arg} (G x {lam_arg} t.+1) (A x y {lam_arg} t.+1) {steps} "
+               f"*m x t.+1")
+    used = p.used
+    start_text = comment_text(d.W0) if d.W0 is not None else "0"
+    steps_text = f"{comment_text(t.steps)} step{'' if t.steps == 1 else 's'}"
+    notes = [f"Values substituted on the description before printing: {_assignments(t.values) or 'none'}.",
+             "The right-hand side is the GD the description claims: step eta_s / N = "
+             f"{comment_text(d.step_eta.expr)} / N, decay {comment_text(d.decay.expr)}, discount "
+             f"{comment_text(d.lam)}, start {start_text}, {steps_text}."]
+    return {
+        "name": t.name, "section": t.name.removeprefix("claim_").title().replace("_", ""), "record": record,
+        "source": f"symbolic/description.py {t.factory_text}{_values_text(t.values)}",
+        "notes": notes,
+        "nats": ["f", "m", "H", *(n for n in ("N", "K") if n in used)],
+        "scalars": [n for n in ("eta", "lam", "gamma") if n in used],
+        "sequences": [n for n in ("etas",) if n in used],
+        "weights": [n for n in ("W0",) if n in used],
+        "hypotheses": hyps, "fields": field_rows, "lhs": lhs, "rhs": rhs, "lemma": lemma,
+    }
+
+
+def _library_context(s: ClaimSpec) -> dict[str, Any]:
+    if s.claim_id != "ref.two_step":
+        return {}
+    from gdssm.symbolic.reference import reference_two_step
+
+    ref = reference_two_step(1, 1, 1, "symbolic", "A")  # w_q and D do not depend on the sizes
+    p = Printer()
+    return {"wq": [p.entries(layer.w_q) for layer in ref.layers], "D3": p.entries(ref.layers[2].D),
+            "wq_sympy": [comment_text(layer.w_q.tolist()) for layer in ref.layers], "variant": ref.variant}
+
+
+def render(claim_id: str, description: Description | Sequence[Description] | None = None,
+           library: Mapping[str, Any] | None = None) -> CoqFile:
+    """The Coq file of ``claim_id``.
+
+    ``description`` replaces the claim's description(s) before the claim's values are substituted (one
+    per generated theorem; a single one is used for every theorem): this is how a mutant, or any other
+    description, is stated. ``library`` overrides template variables of a library claim (tests).
+    """
+    s = spec(claim_id)
+    env = _environment()
+    theorems = []
+    if s.theorems:
+        given: Sequence[Description | None]
+        if description is None:
+            given = [None] * len(s.theorems)
+        elif isinstance(description, Description):
+            given = [description] * len(s.theorems)
+        else:
+            given = list(description)
+            if len(given) != len(s.theorems):
+                raise BadInput(f"claim {claim_id} has {len(s.theorems)} theorems, got {len(given)} descriptions")
+        for t, d in zip(s.theorems, given, strict=True):
+            theorems.append(_theorem_context(t, substitute(d if d is not None else t.factory(), t.values)))
+    elif description is not None:
+        raise BadInput(f"claim {claim_id} is a library statement; it is not printed from a description")
+    sources = [t["source"] for t in theorems] or [f"coq/theories: {', '.join(s.imports)}"]
+    context = {
+        "file": s.file, "claim_id": s.claim_id, "title": s.title, "template": s.template, "origin": s.origin,
+        "source_lines": [f"Source: {src}." for src in sources], "theorem_names": s.theorem_names,
+        "imports": s.imports, "theorems": theorems, **_library_context(s), **(library or {}),
+    }
+    text = env.get_template(s.template).render(context)
+    return CoqFile(s.claim_id, f"{s.file}.v", text, s.theorem_names, s.origin, "; ".join(sources))
+
+
+def render_all(claim_ids: Sequence[str] | None = None) -> tuple[CoqFile, ...]:
+    """The files of ``claim_ids`` (default: every claim with a Coq route), in registry order."""
+    ids = claim_ids if claim_ids is not None else [s.claim_id for s in CLAIM_SPECS]
+    return tuple(render(i) for i in ids)
+
+
+def write_files(directory: str | Path, files: Sequence[CoqFile]) -> tuple[Path, ...]:
+    """Write each file into ``directory`` (atomically); returns the paths."""
+    from gdssm.core.atomic import write_text
+
+    out = Path(directory)
+    paths = []
+    for f in files:
+        path = out / f.name
+        write_text(path, f.text)
+        paths.append(path)
+    return tuple(paths)
