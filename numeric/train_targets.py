@@ -8,23 +8,25 @@ error of output i is w_i^T r(G) x_q, and the expected half-MSE per output dimens
 
 * :func:`one_step_target` -- k = 1 at alpha* = E tr G / E tr G^2, exact (:mod:`symbolic.stepsize`;
   20/33 and 245/1188 ~ 0.2062 for x ~ U(-1/2, 1/2), f = N = 10).
-* :func:`constant_step_target` -- k steps of one alpha*, by Monte Carlo (:func:`numeric.optimal_steps.optimal_k_step`).
-* :func:`per_step_target` -- the best k-step GD with its own step per step: r ranges over all polynomials of
-  degree k with r(0) = 1, so the optimum is a linear least-squares fit of r(lambda) = 1 - sum_j a_j lambda^j
-  to 0 over the sampled eigenvalues; its roots are real (a kernel polynomial of a positive measure) and
-  alpha_s = 1 / root_s. The single-state construction runs this GD with per-step etas (claim
-  ``ssm.per_step_eta``), and its free readout constants c, beta reach exactly this family.
+* :func:`constant_step_target` -- k steps of one alpha*, derived (:func:`symbolic.schedules.optimal_constant`:
+  the unique real root of dL/dalpha, certified).
+* :func:`per_step_target` -- the best k-step GD with its own step per step, derived
+  (:func:`symbolic.schedules.optimal_per_step`): r ranges over all polynomials of degree k with r(0) = 1, so the
+  optimum solves the Hankel system H a = b of the trace moments; its roots are real and alpha_s = 1 / root_s.
+  The single-state construction runs this GD with per-step etas (claim ``ssm.per_step_eta``), and its free
+  readout constants c, beta reach exactly this family (claim ``rel.gdpp``).
+  Both use exact moments (Gaussian inputs; uniform up to k = 4) and Monte Carlo moments beyond
+  (:func:`numeric.kstep_montecarlo.derived_target_fields`, marked in ``method``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
 from gdssm.core.errors import BadInput
-from gdssm.numeric.optimal_steps import gram_eigenvalues, optimal_k_step
+from gdssm.numeric.kstep_montecarlo import derived_target_fields
 from gdssm.numeric.samplers import TaskLaw
 from gdssm.symbolic.constructions import Construction, k_step, one_step
 from gdssm.symbolic.stepsize import InputLaw, input_law, optimal_step_summary, zero_predictor_loss
@@ -82,39 +84,13 @@ def one_step_target(law: TaskLaw, f: int, N: int) -> GDTarget:
 
 
 def constant_step_target(law: TaskLaw, f: int, N: int, k: int, tasks: int = 20000, seed: int = 0) -> GDTarget:
-    """GD-k with one step size, alpha* minimising the Monte-Carlo expected loss."""
-    sym = symbolic_law(law)
-    parameter = law.input_range / 2 if law.inputs == "uniform" else law.input_scale
-    opt = optimal_k_step(sym.name, f, N, k, tasks, seed, law_parameter=sp.Rational(repr(parameter)),
-                         weight_var=law.weight_scale**2)
-    eta = _eta_text(opt["eta_star"])
-    return GDTarget(name=f"GD-{k} at its optimal constant alpha (Monte Carlo)", k=k, etas=(eta,) * k,
-                    alphas=(float(sp.Rational(eta)) / N,) * k, loss=opt["loss"], loss_exact=None,
-                    method=opt["method"])
+    """GD-k with one step size at its derived optimum alpha* (:func:`symbolic.schedules.optimal_constant`)."""
+    return GDTarget(**derived_target_fields(law, f, N, k, "constant", tasks, seed))
 
 
 def per_step_target(law: TaskLaw, f: int, N: int, k: int, tasks: int = 20000, seed: int = 0) -> GDTarget:
-    """GD-k with optimal per-step step sizes: the best residual polynomial of degree k (module docstring)."""
-    if k < 1:
-        raise BadInput(f"number of steps k must be >= 1, got {k}")
-    sym = symbolic_law(law)
-    eig = gram_eigenvalues(sym, f, N, tasks, seed).reshape(-1)
-    powers = eig[:, None] ** np.arange(1, k + 1)
-    coef, *_ = np.linalg.lstsq(powers, np.ones_like(eig), rcond=None)
-    roots = np.roots(np.concatenate([-coef[::-1], [1.0]]))
-    if np.any(np.abs(roots.imag) > ROOT_IMAG_TOL * np.abs(roots)):
-        raise BadInput(f"the optimal residual polynomial of degree {k} has complex roots {roots}; "
-                        "use more tasks")
-    alphas = sorted(float(1.0 / root) for root in roots.real)
-    residual = 1.0 - powers @ coef
-    scale = 0.5 * law.weight_scale**2 * float(sym.sigma2)
-    loss = scale * f * float(np.mean(residual**2))
-    etas = tuple(_eta_text(N * alpha) for alpha in alphas)
-    return GDTarget(name=f"GD-{k} with optimal per-step alphas (Monte Carlo)", k=k, etas=etas,
-                    alphas=tuple(float(sp.Rational(e)) / N for e in etas), loss=loss, loss_exact=None,
-                    method=f"least squares of r(lambda) = 1 - sum_j a_j lambda^j, j = 1..{k}, to 0 over the "
-                           f"eigenvalues of G for {tasks} tasks (numpy default_rng({seed})); alpha_s = 1/root_s; "
-                           "loss in-sample")
+    """GD-k with its derived optimal per-step step sizes (:func:`symbolic.schedules.optimal_per_step`)."""
+    return GDTarget(**derived_target_fields(law, f, N, k, "per-step", tasks, seed))
 
 
 def zero_loss(law: TaskLaw, f: int) -> float:

@@ -372,6 +372,7 @@ CLAIMS: tuple[Claim, ...] = (
           _eta_statement(), _eta_hypotheses(), ("gd.closed_form",), ("exact",), scalar_check=_eta_check),
 )
 CLAIMS += __import__("gdssm.proofs.beyond_claims", fromlist=["BEYOND_CLAIMS"]).BEYOND_CLAIMS  # issue 17
+CLAIMS += __import__("gdssm.proofs.feature_claims", fromlist=["FEATURE_CLAIMS"]).FEATURE_CLAIMS  # issue 18
 
 
 def claim(claim_id: str) -> Claim:
