@@ -36,7 +36,7 @@ import sympy as sp
 from gdssm.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from gdssm.proofs.claims import Claim
+    from gdssm.proofs.claim import Claim
 
 ANCHORS = {1: sp.Rational(207, 1000), 2: sp.Rational(156, 1000), 3: sp.Rational(133, 1000)}
 """Monte Carlo anchors (issue 17; 20,000 tasks, alpha on a grid): best constant-step loss, f = N = 10, U(-1/2, 1/2)."""
@@ -309,7 +309,7 @@ def build_claims() -> tuple[Claim, ...]:
     """The claims of this module (statements and hypotheses printed from the derived objects)."""
     import dataclasses
 
-    from gdssm.proofs.claims import Claim
+    from gdssm.proofs.claim import Claim
     from gdssm.symbolic import kstep_loss as kl
     from gdssm.symbolic import relations as rl
 

@@ -22,16 +22,16 @@ statement printed by SymPy from the objects their checks compare.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from gdssm.proofs.induction import Proof
-from gdssm.symbolic.constructions import Construction, k_step, one_step
-from gdssm.symbolic.reference import ReferenceTwoStep, reference_two_step
+from gdssm.proofs.beyond_claims import BEYOND_CLAIMS
+from gdssm.proofs.claim import Claim, Target
+from gdssm.proofs.feature_claims import FEATURE_CLAIMS
+from gdssm.symbolic.constructions import k_step, one_step
+from gdssm.symbolic.reference import reference_two_step
 
 if TYPE_CHECKING:
     from gdssm.proofs.theories.common import Theorem
@@ -71,90 +71,6 @@ TRUSTED_BASE = {
            "the description of symbolic/description.py into the Coq record and theorem (Python, SymPy, Jinja2); for "
            "the other claims the statement written in the template.",
 }
-
-Target = Construction | ReferenceTwoStep
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One theorem. ``theorem`` builds its route-1 records (and with them its statement, hypotheses and uses);
-    ``targets`` the concrete identities of routes 2/z3.
-
-    ``given_statement``, ``given_hypotheses`` and ``given_uses`` are for the claims without a route-1 theorem
-    only; a claim with one must leave them empty (:meth:`__post_init__`)."""
-
-    id: str
-    title: str
-    given_statement: str | None = None
-    given_hypotheses: tuple[str, ...] | None = None
-    given_uses: tuple[str, ...] | None = None
-    routes: tuple[str, ...] = ()
-    theorem: Callable[[], Theorem] | None = None
-    targets: Callable[[], Sequence[Target]] = field(default=lambda: ())
-    scalar_check: Callable[[], tuple[bool, str]] | None = None
-    numeric: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.routes:
-            raise ValueError(f"claim {self.id} lists no route")
-        given = (self.given_statement, self.given_hypotheses, self.given_uses)
-        if self.theorem is not None and any(g is not None for g in given):
-            raise ValueError(f"claim {self.id}: a claim with a route-1 theorem has its statement generated")
-        if self.theorem is None and self.given_statement is None:
-            raise ValueError(f"claim {self.id} has neither a theorem nor a statement")
-
-    @property
-    def proofs(self) -> Callable[[], Sequence[Proof]] | None:
-        """Build the route-1 records afresh (None: the claim has no route-1 theorem)."""
-        theorem = self.theorem
-        if theorem is None:
-            return None
-        return lambda: theorem().records
-
-    def proved(self) -> Theorem:
-        """The theorem as printed: built once per process (the route itself always rebuilds it)."""
-        if self.theorem is None:
-            raise ValueError(f"claim {self.id} has no route-1 theorem")
-        version = getattr(self.theorem, "version", None)  # what the theorem is about (the description now)
-        key = (self.id, self.theorem, version() if version is not None else None)
-        if key not in _PRINTED:
-            _PRINTED[key] = self.theorem()
-        return _PRINTED[key]
-
-    @property
-    def statement(self) -> str:
-        """The printed statement: the conclusion of the theorem, or the given one."""
-        if self.theorem is not None:
-            return self.proved().statement_tex
-        assert self.given_statement is not None
-        return self.given_statement
-
-    @property
-    def hypotheses(self) -> tuple[str, ...]:
-        """The printed hypotheses: those the theorem used (parameter values, algebraic hypotheses, definitions
-        of the printed symbols, nonvanishing conditions), or the given ones."""
-        if self.theorem is not None:
-            return self.proved().hypotheses_tex
-        return self.given_hypotheses or ()
-
-    @property
-    def uses(self) -> tuple[str, ...]:
-        """The claims the theorem's records cite, or the given ones."""
-        if self.theorem is not None:
-            return self.proved().cited(c.id for c in CLAIMS)
-        return self.given_uses or ()
-
-    @property
-    def statement_hash(self) -> str:
-        """sha256 of the statement and hypotheses (what a certificate is about)."""
-        text = self.statement + "\n" + "\n".join(self.hypotheses)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-_PRINTED: dict[tuple[str, object, str | None], Theorem] = {}
-"""Printed theorems by claim, theorem builder and the version of what it is about (a patched description is
-another theorem)."""
-
 
 def _tex(lhs: sp.Basic, rhs: sp.Basic) -> str:
     return f"{sp.latex(lhs)} = {sp.latex(rhs)}"
@@ -371,8 +287,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("eta.optimal", "Optimal one-step step size",
           _eta_statement(), _eta_hypotheses(), ("gd.closed_form",), ("exact",), scalar_check=_eta_check),
 )
-CLAIMS += __import__("gdssm.proofs.beyond_claims", fromlist=["BEYOND_CLAIMS"]).BEYOND_CLAIMS  # issue 17
-CLAIMS += __import__("gdssm.proofs.feature_claims", fromlist=["FEATURE_CLAIMS"]).FEATURE_CLAIMS  # issue 18
+CLAIMS = (*CLAIMS, *BEYOND_CLAIMS, *FEATURE_CLAIMS)
 
 
 def claim(claim_id: str) -> Claim:

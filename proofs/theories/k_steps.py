@@ -31,7 +31,7 @@ from sympy import Tuple
 
 from gdssm.proofs.induction import Derivation, InductionStep, K, Kind, Proof, induction, instance
 from gdssm.proofs.normal_form import Element, Hypothesis
-from gdssm.proofs.theories.common import Builder, J, T, f
+from gdssm.proofs.theories.common import Builder, J, T
 from gdssm.proofs.theories.layer import LayerModel
 from gdssm.proofs.theories.regression import PrefixGD
 
@@ -44,11 +44,11 @@ class Backward:
 
     def B(self, n: object, j: object) -> Element:
         """``B_{(n,j)} = D_{n-j} ... D_{n-1}`` (opaque, f x f)."""
-        return self.gd.alg.indexed("B", Tuple(n, j), f, f)
+        return self.gd.alg.indexed("B", Tuple(n, j), self.gd.f, self.gd.f)
 
     def Z(self, n: object, j: object) -> Element:
         """``Z_{(n,j)} = sum_{i<j} alpha_{n-1-i} B_{(n,i)}`` (opaque, f x f)."""
-        return self.gd.alg.indexed("Z", Tuple(n, j), f, f)
+        return self.gd.alg.indexed("Z", Tuple(n, j), self.gd.f, self.gd.f)
 
     def B_step(self, n: object, j: object) -> Hypothesis:
         """``B_{(n,j+1)} = D_{n-1-j} B_{(n,j)}``."""
@@ -58,7 +58,7 @@ class Backward:
 
     def B_base(self, n: object) -> Hypothesis:
         """``B_{(n,0)} = I``."""
-        return Hypothesis(f"def B_({n}, 0) = I", self.B(n, 0), self.gd.alg.identity(f))
+        return Hypothesis(f"def B_({n}, 0) = I", self.B(n, 0), self.gd.alg.identity(self.gd.f))
 
     def Z_step(self, n: object, j: object) -> Hypothesis:
         """``Z_{(n,j+1)} = Z_{(n,j)} + alpha_{n-1-j} B_{(n,j)}``."""
@@ -68,7 +68,7 @@ class Backward:
 
     def Z_base(self, n: object) -> Hypothesis:
         """``Z_{(n,0)} = 0``."""
-        return Hypothesis(f"def Z_({n}, 0) = 0", self.Z(n, 0), self.gd.alg.zero(f, f))
+        return Hypothesis(f"def Z_({n}, 0) = 0", self.Z(n, 0), self.gd.alg.zero(self.gd.f, self.gd.f))
 
 
 def k_fold_records(model: LayerModel, gd: PrefixGD, state: Proof, name: str, b: Builder) -> None:
@@ -98,7 +98,8 @@ def k_fold_records(model: LayerModel, gd: PrefixGD, state: Proof, name: str, b: 
     with b.stage(f"{name}.one_more_sum"):
         shift_Z = b.add(induction(
             f"{name}.one_more_sum",
-            lambda i: (back.Z(K + 1, i + 1), back.Z(K, i) * gd.descent(K) + gd.alg.identity(f).scale(gd.alpha(K))), 0,
+            lambda i: (back.Z(K + 1, i + 1),
+                       back.Z(K, i) * gd.descent(K) + gd.alg.identity(gd.f).scale(gd.alpha(K))), 0,
             InductionStep(definitions=(back.Z_step(K + 1, J + 1), back.Z_step(K, J)),
                           base_definitions=(back.Z_step(K + 1, 0), back.Z_base(K + 1), back.B_base(K + 1),
                                             back.Z_base(K)),

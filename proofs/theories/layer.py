@@ -83,11 +83,12 @@ def ones_coefficient(expr: sympy.Basic) -> sympy.Expr | None:
 
 
 LAYOUT: dict[str, Callable[[Element, Element, Algebra], Hypothesis]] = {
-    "E_x^T E_x = I": lambda Ex, Ey, alg: Hypothesis("E_x^T E_x = I", Ex.T * Ex, alg.identity(f)),
-    "E_y^T E_y = I": lambda Ex, Ey, alg: Hypothesis("E_y^T E_y = I", Ey.T * Ey, alg.identity(m)),
-    "E_x^T E_y = 0": lambda Ex, Ey, alg: Hypothesis("E_x^T E_y = 0", Ex.T * Ey, alg.zero(f, m)),
+    "E_x^T E_x = I": lambda Ex, Ey, alg: Hypothesis("E_x^T E_x = I", Ex.T * Ex, alg.identity(Ex.cols)),
+    "E_y^T E_y = I": lambda Ex, Ey, alg: Hypothesis("E_y^T E_y = I", Ey.T * Ey, alg.identity(Ey.cols)),
+    "E_x^T E_y = 0": lambda Ex, Ey, alg: Hypothesis("E_x^T E_y = 0", Ex.T * Ey, alg.zero(Ex.cols, Ey.cols)),
 }
-"""The layout hypotheses a description may state, as rewrite rules (their transposes are added by the kernel)."""
+"""The layout hypotheses a description may state, as rewrite rules (their transposes are added by the kernel);
+sizes are read off the embeddings (f and m, or a feature dimension)."""
 
 NAMES = {"Lambda": r"\Lambda", "V1": "V_{1}", "V2": "V_{2}", "V3": "V_{3}", "rho": r"\rho", "beta": r"\beta",
          "c": "c"}
@@ -107,12 +108,15 @@ def _units(terms: Sequence[tuple[tuple[int, ...], sympy.Expr]]) -> str:
 class LayerModel:
     """The layer of a description in the algebra ``alg``; parameter reads are recorded in ``builder``."""
 
+    embedding_x: sympy.MatrixSymbol = descriptions.E_x
+    """The symbol of E_x (H x f); a feature model (:mod:`~.features`) embeds p-dimensional features instead."""
+
     def __init__(self, description: Description, alg: Algebra, builder: Builder) -> None:
         self.description = description
         self.alg = alg
         self.builder = builder
         self.ar = ARITHMETIC
-        self.E_x = to_element(descriptions.E_x, alg)
+        self.E_x = to_element(self.embedding_x, alg)
         self.E_y = to_element(descriptions.E_y, alg)
         self.layout: tuple[Hypothesis, ...] = ()
         for name in description.hypotheses:
@@ -120,6 +124,11 @@ class LayerModel:
                 raise BadInput(f"layout hypothesis {name!r} of {description.name} is not known to route 1")
             self.layout += (LAYOUT[name](self.E_x, self.E_y, alg),)
         builder.assumptions += [h for h in self.layout if h not in builder.assumptions]
+
+    @property
+    def n_in(self) -> sympy.Expr:
+        """The size of the data the x tokens carry: f (the columns of E_x)."""
+        return sympy.sympify(self.E_x.cols)
 
     # -- data and tokens ---------------------------------------------------------------------------
     def x(self, i: object) -> Element:

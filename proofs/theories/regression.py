@@ -19,7 +19,7 @@ import sympy
 
 from gdssm.proofs.normal_form import Element, Hypothesis
 from gdssm.proofs.sympy_bridge import to_element
-from gdssm.proofs.theories.common import Definitions, N, T, f, m
+from gdssm.proofs.theories.common import Definitions, N, T, m
 from gdssm.proofs.theories.layer import LayerModel
 from gdssm.symbolic import description as descriptions
 
@@ -32,8 +32,9 @@ class PrefixGD:
         self.alg = model.alg
         self.description = model.description
         self.lam = self.alg.coeff(self.description.lam)
+        self.f = model.n_in  # f, or the feature dimension p of a feature model
         W0 = self.description.W0
-        self.W_start: Element = to_element(W0, self.alg) if W0 is not None else self.alg.zero(m, f)
+        self.W_start: Element = to_element(W0, self.alg) if W0 is not None else self.alg.zero(m, self.f)
         model.builder.definitions += [
             Definitions("A", (self.stat_base()[0], self.stat_step(T)[0])),
             Definitions("G", (self.stat_base()[1], self.stat_step(T)[1])),
@@ -42,11 +43,11 @@ class PrefixGD:
 
     def A(self, i: object) -> Element:
         """``A_{i} = sum_{l<=i} lambda^{i-l} y_l x_l^T`` (opaque, m x f)."""
-        return self.alg.indexed("A", i, m, f)
+        return self.alg.indexed("A", i, m, self.f)
 
     def G(self, i: object) -> Element:
         """``G_{i} = sum_{l<=i} lambda^{i-l} x_l x_l^T`` (opaque, f x f; not declared symmetric)."""
-        return self.alg.indexed("G", i, f, f)
+        return self.alg.indexed("G", i, self.f, self.f)
 
     def stat_step(self, t: object) -> tuple[Hypothesis, Hypothesis]:
         """``A_{t+1} = lambda A_t + y_{t+1} x_{t+1}^T`` and ``G_{t+1} = lambda G_t + x_{t+1} x_{t+1}^T``."""
@@ -58,12 +59,12 @@ class PrefixGD:
 
     def stat_base(self) -> tuple[Hypothesis, Hypothesis]:
         """``A_0 = 0``, ``G_0 = 0``."""
-        return (Hypothesis("def A_0 = 0", self.A(0), self.alg.zero(m, f)),
-                Hypothesis("def G_0 = 0", self.G(0), self.alg.zero(f, f)))
+        return (Hypothesis("def A_0 = 0", self.A(0), self.alg.zero(m, self.f)),
+                Hypothesis("def G_0 = 0", self.G(0), self.alg.zero(self.f, self.f)))
 
     def W(self, s: object) -> Element:
         """``W^{(t)}_{s}``, the GD iterate after s steps on the prefix loss at t (opaque, m x f)."""
-        return self.alg.indexed("W^{(t)}", s, m, f)
+        return self.alg.indexed("W^{(t)}", s, m, self.f)
 
     def alpha(self, s: object) -> Any:
         """``alpha_s = eta_s / N``, as a coefficient."""
@@ -75,7 +76,7 @@ class PrefixGD:
 
     def descent(self, s: object) -> Element:
         """``D_s = rho_s I - alpha_s G_t``."""
-        return self.alg.identity(f).scale(self.rho(s)) - self.G(T).scale(self.alpha(s))
+        return self.alg.identity(self.f).scale(self.rho(s)) - self.G(T).scale(self.alpha(s))
 
     def gd_step(self, s: object) -> Hypothesis:
         """``W^{(t)}_{s+1} = rho_s W^{(t)}_s - alpha_s (W^{(t)}_s G_t - A_t)``."""

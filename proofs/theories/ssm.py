@@ -21,6 +21,7 @@ from typing import Any
 import sympy
 
 from gdssm.proofs.induction import K
+from gdssm.proofs.normal_form import Algebra
 from gdssm.proofs.theories.common import Builder, J, Theorem, algebra, build
 from gdssm.proofs.theories.k_steps import k_fold_records
 from gdssm.proofs.theories.layer import LayerModel
@@ -61,12 +62,16 @@ def coefficients(desc: Description) -> list[Any]:
 
 
 def ssm_theorem(claim: str, desc: Description, steps: sympy.Expr, state_name: str, *,
-                state_only: bool = False) -> Theorem:
-    """The route-1 theorem of ``claim`` about ``desc``: its layer computes ``steps`` GD steps (1, or every k)."""
+                state_only: bool = False,
+                model_of: Callable[[Description, Algebra, Builder], LayerModel] = LayerModel) -> Theorem:
+    """The route-1 theorem of ``claim`` about ``desc``: its layer computes ``steps`` GD steps (1, or every k).
+
+    ``model_of`` builds the layer model the equations run on (default: tokens of the raw data x_i, y_i; a feature
+    model feeds phi(x_i), :mod:`~.features`)."""
 
     def body(b: Builder) -> None:
         with b.stage(f"reading the description {desc.name!r}"):
-            model = LayerModel(desc, algebra(coefficients(desc)), b)
+            model = model_of(desc, algebra(coefficients(desc)), b)
             gd = PrefixGD(model)
         with b.stage(state_name):
             state = b.add(state_proof(model, gd, state_name))
