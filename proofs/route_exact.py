@@ -31,10 +31,12 @@ import multiprocessing
 import os
 import random
 import resource
+import secrets
 import signal
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from multiprocessing.connection import Connection
@@ -62,6 +64,9 @@ DEFAULT_MEMORY = 4 << 30
 PRIMES = ((1 << 61) - 1, (1 << 62) - 57)
 RATIONAL_RANGE = 1 << 64
 SMALL_VALUES = range(-3, 4)
+RUN_SEED: ContextVar[int | None] = ContextVar("gdssm_exact_run_seed", default=None)
+"""The seed of the running command (``gdssm verify`` sets it: ``--seed``, else one drawn from the OS and printed).
+When set it replaces the seed a caller passes, so one number reproduces every random evaluation of the run."""
 _EXIT_MEMORY = 3
 _MEMORY_SIGNALS = (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGKILL)
 _LEADING_TERMS = 4
@@ -92,6 +97,8 @@ class ExactResult:
     combined_bound: float | None = None
     counterexample: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
+    seed: int | None = None
+    """The seed of the random points (``random``; drawn from the OS when none was given): it reproduces them."""
 
     @property
     def ok(self) -> bool:
@@ -189,7 +196,8 @@ def check_exact(target: Construction | ReferenceTwoStep | ProgramPair, mode: str
                 memory_bytes: int = DEFAULT_MEMORY, timeout: float = 60.0, seed: int | None = None) -> ExactResult:
     """Route 2 on the identity ``target`` claims (module docstring): ``mode`` auto, mpoly or random.
 
-    ``seed`` fixes the random points (None: drawn from the OS); ``memory_bytes`` and ``timeout`` cap mpoly.
+    ``seed`` fixes the random points (None: a fresh seed drawn from the OS, recorded in the result's ``seed``
+    and notes, so that the run can be reproduced); ``memory_bytes`` and ``timeout`` cap mpoly.
     """
     if mode not in MODES:
         raise BadInput(f"unknown mode {mode!r} of the exact check; choose one of {', '.join(MODES)}")
@@ -263,7 +271,9 @@ def degree_bound(pair: ProgramPair) -> int:
 
 def check_random(pair: ProgramPair, seed: int | None = None) -> ExactResult:
     """Schwartz-Zippel: one random point modulo each prime of :data:`PRIMES`, one over QQ (module docstring)."""
-    rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
+    seed = RUN_SEED.get() if RUN_SEED.get() is not None else seed  # the command's seed, if it set one
+    seed = seed if seed is not None else secrets.randbits(64)  # fresh points from the OS, recorded below
+    rng = random.Random(seed)
     start = time.perf_counter()
     degree = degree_bound(pair)
     trials: list[tuple[str, float, Ring]] = [
@@ -286,7 +296,8 @@ def check_random(pair: ProgramPair, seed: int | None = None) -> ExactResult:
         claim=pair.name, dims=dict(pair.dims), method="random", status="refuted" if failures else "passed",
         seconds=time.perf_counter() - start, degree=degree,
         trial_bounds=tuple((name, bound) for name, bound, _ in trials), bound=trials[-1][1],
-        combined_bound=combined, counterexample=counterexample,
+        combined_bound=combined, counterexample=counterexample, seed=seed,
+        notes=(f"random points from seed {seed}",),
     )
 
 

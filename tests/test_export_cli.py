@@ -92,15 +92,23 @@ def test_rescaled_weights_compute_gd_but_fail_provenance(tmp_path: Path, capsys:
 
 
 EXPORT_ERRORS = {
-    "suffix": (["--format", "pt"], "w.safetensors", "does not fit format 'pt'"),
-    "unknown suffix": ([], "w.bin", "unknown weights file suffix '.bin'"),
+    "suffix": (["--eta", "1", "--format", "pt"], "w.safetensors", "does not fit format 'pt'"),
+    "unknown suffix": (["--eta", "1"], "w.bin", "unknown weights file suffix '.bin'"),
     "two-step": (["--construction", "reference-two-step"], "w.pt", "cannot export construction 'reference-two-step'"),
     "k-step reference": (["--construction", "k-step", "--format", "reference"], "w.npz", "one-step construction only"),
     "symbolic eta": (["--eta", "symbolic"], "w.safetensors", "numeric step sizes"),
-    "reference dims": (["--format", "reference", "--f", "3", "--m", "2"], "w.npz", "m = f (vector task) or m = 1"),
-    "reference split": (["--format", "reference", "--layout", "split"], "w.npz", "layout 'reference'"),
-    "steps": (["--steps", "2"], "w.safetensors", "the one-step construction has k = 1"),
-    "dtype": (["--dtype", "float16"], "w.pt", "invalid choice: 'float16'"),
+    "no eta": ([], "w.safetensors", "export needs a step size: give --eta"),
+    "reference dims": (["--eta", "1", "--format", "reference", "--f", "3", "--m", "2"], "w.npz",
+                       "m = f (vector task) or m = 1"),
+    "reference split": (["--eta", "1", "--format", "reference", "--layout", "split"], "w.npz", "layout 'reference'"),
+    "steps": (["--eta", "1", "--steps", "2"], "w.safetensors", "the one-step construction has k = 1"),
+    "dtype": (["--eta", "1", "--dtype", "float16"], "w.pt", "invalid choice: 'float16'"),
+    "eta too large": (["--eta", "1e400"], "w.safetensors", "does not fit a float64 tensor"),
+    "eta too large for float32": (["--eta", "1e39", "--dtype", "float32", "--format", "pt"], "w.pt",
+                                  "does not fit a float32 tensor"),
+    "eta and etas": (["--construction", "k-step", "--eta", "1", "--etas", "1,2"], "w.pt", "give --eta or --etas"),
+    "gamma one-step": (["--eta", "1", "--gamma", "1/2"], "w.pt", "--gamma does not apply"),
+    "huge f": (["--eta", "1", "--f", "1000000", "--format", "pt"], "w.pt", "needs about"),
 }
 
 

@@ -76,4 +76,4 @@ def test_bad_arguments_are_one_line_exit_2(args: list[str], tmp_path: Path,
 def test_an_unwritable_output_folder_is_refused_before_training(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["train", "--preset", "paper-e1", "--out", "/proc/gdssm-nowhere/train"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("gdssm: error: cannot create the output folder")
+    assert len(err) == 1 and err[0].startswith("gdssm: error: --out: cannot write into /proc/gdssm-nowhere/train")

@@ -1,4 +1,10 @@
-"""``gdssm check``: the Hypothesis property run of the layer against autograd GD."""
+"""``gdssm check``: the Hypothesis property run of the layer against autograd GD.
+
+Three inputs, one at a time (a second one is refused, not ignored): the drawn constructions (default, or
+``--construction``), a construction file (``--construction-file``: its layer against the GD the toolkit derives
+from its header) or a weights file (``--weights``). The cost of the run at the sizes it will draw or read is
+checked against the budget before it starts.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +16,104 @@ from typing import Any
 from gdssm.cli.exits import EXIT_OK
 from gdssm.cli.export import claim_hashes
 from gdssm.cli.inputs import load_construction_file
+from gdssm.cli.options import input_file, lambda_note, refuse
 from gdssm.cli.output import check_table, progress
+from gdssm.core import budget
 from gdssm.core.errors import BadInput, Refuted
+
+NAMES = ("one-step", "k-step")
+DRAWN = {"max_f": 16, "max_m": 4, "max_N": 64, "max_k": 8}
+"""The largest sizes the drawn constructions take (``numeric.check.run_check``'s defaults)."""
+FILE_ETA = "1/2"
+"""Where a construction file with a symbolic eta is checked numerically (``verify`` proves it for every eta)."""
 
 
 def check(args: argparse.Namespace) -> int:
     """``gdssm check``: the Hypothesis property run of layer vs autograd GD, with a bar and a table."""
-    import json
-
-    from gdssm.numeric.check import run_check
-
     if args.weights:
+        refuse(args, ("construction_file", "construction"),
+               "with --weights (the weights file's metadata names its construction)")
         return check_weights(args)
-    names: tuple[str, ...] = ("one-step", "k-step")
+    names: tuple[str, ...] = NAMES
     construction = None
+    title = "gdssm check"
+    against: dict[str, Any] | None = None
     if args.construction_file:
-        construction = load_construction_file(args.construction_file)
-    elif args.construction:
-        if args.construction not in names:
-            raise BadInput(f"unknown construction {args.construction!r} for check; choose one-step or k-step")
-        names = (args.construction,)
-    with progress() as bar:
+        refuse(args, ("construction",), "with --construction-file (the file's header names its construction)")
+        read = load_construction_file(args.construction_file, routes=("numeric",), examples=args.examples)
+        construction = read.checked
+        title = f"gdssm check --construction-file {args.construction_file}"
+        if read.symbolic:
+            import sympy as sp
+
+            construction = read.at_eta(sp.Rational(FILE_ETA))
+            print(f"note: the file's eta is symbolic; the numeric check runs at eta = {FILE_ETA} "
+                  "(gdssm verify --construction-file proves it for every eta)", file=sys.stderr)
+        against = {"file": args.construction_file, "gd": read.gd_summary(),
+                   "at_eta": FILE_ETA if read.symbolic else None,
+                   "differing_from_derivation": list(read.differing)}
+    else:
+        if args.construction:
+            if args.construction not in NAMES:
+                raise BadInput(f"unknown construction {args.construction!r} for check; choose one-step or k-step")
+            names = (args.construction,)
+        sizes = DRAWN
+        budget.require(budget.property_check_cost(sizes["max_f"], sizes["max_m"], sizes["max_N"], sizes["max_k"],
+                                                  args.examples, what=f"check with {args.examples} examples"))
+    from gdssm.numeric.check import run_check
+    from gdssm.numeric.threads import requested
+
+    with progress() as bar, requested(args.threads):
         task = bar.add_task("layer vs autograd GD", total=args.examples)
         report = run_check(args.examples, args.seed, construction, names=names,
                            progress=lambda done, total: bar.update(task, completed=done))
     if args.json:
-        sys.stdout.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
+        doc = report.as_dict() if against is None else {**report.as_dict(), "checked_against": against}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
-        check_table("gdssm check", report)
+        check_table(title, report)
+        if against is not None:
+            at = f", at eta = {against['at_eta']}" if against["at_eta"] else ""
+            print(f"checked against the {against['gd']}{at}")
     return EXIT_OK
+
+
+UPSTREAM = (
+    ("not a ZIP archive", "not a zip archive"),
+    ("Weights only load failed", "it holds Python objects besides tensors; they are refused unread (loading them "
+                                 "could run code)"),
+    ("failed locating file", "not a torch state_dict archive"),
+    ("failed reading zip archive", "a damaged zip archive"),
+    ("pickled (object) data", "it holds pickled objects; they are refused unread (loading them could run code)"),
+    ("header too large", "its header length is impossible"),
+    ("Error while deserializing", "its header is not valid"),
+    ("invalid load key", "not a torch file"),
+)
+"""Upstream error text (torch, miniz, numpy, safetensors) -> our words, so a refusal is one short line."""
+
+
+def read_weights_quietly(path: str) -> Any:
+    """:func:`gdssm.numeric.formats.read_weights` (not verified: the check decides), with the libraries' warnings
+    and long error paragraphs replaced by one line of ours."""
+    import re
+    import warnings
+
+    from gdssm.numeric.formats import read_weights
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. torch's note on pickle protocols: not the user's business
+            return read_weights(path, verify=False)
+    except BadInput as err:
+        text = str(err)
+        found = re.match(r"(.*?\bcorrupt or truncated [^(]*?file) \((.*)\)$", text)
+        if found is None:
+            raise
+        head, reason = found.groups()
+        ours = next((words for key, words in UPSTREAM if key in reason), None)
+        if ours is None:
+            ours = reason.split(". ")[0][:80]
+        raise BadInput(f"{head}: {ours}") from None
 
 
 def check_weights(args: argparse.Namespace) -> int:
@@ -47,10 +122,17 @@ def check_weights(args: argparse.Namespace) -> int:
     Exit 0 when the loaded layer computes the GD of its metadata (within the dtype's tolerance) and its tensors
     are exactly the derivation; exit 1 (Refuted) otherwise; exit 2 for a file that cannot be read.
     """
+    input_file(args.weights, "weights file")
     from gdssm.numeric.check import check_loaded
-    from gdssm.numeric.formats import describe, read_weights
+    from gdssm.numeric.formats import describe
+    from gdssm.symbolic.serialize import describe_gd
 
-    loaded = read_weights(args.weights, verify=False)
+    loaded = read_weights_quietly(args.weights)
+    dims, c = loaded.metadata["dims"], loaded.construction
+    budget.require(budget.property_check_cost(
+        dims["f"], dims["m"], dims["N"], c.steps, args.examples, dims["H"],
+        what=f"check --weights {args.weights} at {budget.sizes(f=dims['f'], m=dims['m'], N=dims['N'], k=c.steps)}"))
+    lambda_note(c.gd.lam, "the file's ")
     differences = loaded.differences
     current = claim_hashes(loaded.metadata["claims"])
     claims_current = current == loaded.metadata["claims"]
@@ -69,6 +151,7 @@ def check_weights(args: argparse.Namespace) -> int:
     else:
         check_table(f"gdssm check --weights {args.weights}", report)
         print(f"file: {describe(loaded.metadata)}")
+        print(f"checked against the {describe_gd(loaded.construction)}")
         print(f"claims: {', '.join(loaded.metadata['claims'])}; certificate hash "
               f"{loaded.metadata['certificate_hash'][:16]} "
               + ("matches this installation's claims" if claims_current else

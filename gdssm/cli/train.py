@@ -3,6 +3,9 @@
 The work is in :mod:`numeric.train` (presets, loop), :mod:`numeric.alignment` (metrics) and
 :mod:`numeric.train_artifacts` (files); this handler shows a progress bar with the current loss, writes the
 outputs under ``--out`` (default ``out/train/<preset>``) and prints a table, or the summary with ``--json``.
+
+The output folder is checked before training and created only at the end: the files are written into a staging
+folder beside it and moved in, so a refused or interrupted run leaves no folder and no half of a run behind.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import sys
 from pathlib import Path
 
 from gdssm.cli.exits import EXIT_OK
+from gdssm.cli.options import output_folder
 from gdssm.cli.output import progress, table
-from gdssm.core.errors import BadInput
+from gdssm.core import budget
+from gdssm.core.atomic import make_folders, move_into, temporary_folder
 
 
 def train(args: argparse.Namespace) -> int:
@@ -24,12 +29,14 @@ def train(args: argparse.Namespace) -> int:
     from gdssm.numeric.train_artifacts import default_out, write_outputs
 
     spec = preset(args.preset)
+    # checked before training; the folder is made only when the outputs are written
+    output_folder(default_out(spec.name) if args.out is None else args.out, "--out")
     out = default_out(spec.name) if args.out is None else Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise BadInput(f"cannot create the output folder {out}: {err.strerror or err}") from None
-    with progress() as bar:
+    budget.require(budget.train_cost(spec.name, spec.f, spec.m, spec.N, tuple(spec.ks),
+                                     args.steps or spec.steps, spec.batch, args.eval_tasks or spec.eval_tasks))
+    from gdssm.numeric.threads import requested
+
+    with progress() as bar, requested(args.threads):
         tasks: dict[str, int] = {}
 
         def report(label: str, done: int, total: int, loss: float) -> None:
@@ -38,8 +45,10 @@ def train(args: argparse.Namespace) -> int:
             bar.update(tasks[label], completed=done, description=f"{spec.name} {label}: loss {loss:.4f}")
 
         result = run_preset(spec.name, args.steps, args.seed, report, args.eval_tasks)
-    outputs = write_outputs(result, out)
-    doc = outputs.summary
+    staging = temporary_folder(out.parent if out.parent != out else out, f".{out.name or 'train'}-")
+    doc = write_outputs(result, staging).summary  # every file, then moved into --out: never half a run there
+    make_folders(out)
+    move_into(staging, out)
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
         return EXIT_OK

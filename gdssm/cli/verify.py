@@ -87,17 +87,24 @@ def verify(args: argparse.Namespace) -> int:
     """``gdssm verify``: run every route of the chosen claims, print the table, write certificates."""
     if args.construction_file:
         return verify_file(args)
-    from gdssm.cli.options import output_file, refuse
+    import secrets
+
+    from gdssm.cli.options import output_file
     from gdssm.core.atomic import write_text
+    from gdssm.proofs.route_exact import RUN_SEED
     from gdssm.proofs.verify import certificate_text, certificates, plan
 
-    refuse(args, ("seed",), "without --construction-file (the registry's routes fix their own seeds)")
     args.certificates = "out/certificates.json" if args.certificates is None else args.certificates
     output_file(args.certificates, "--certificates")
 
     jobs, skipped = available_jobs(plan(args.claim, args.route), args.route)
-    with progress() as bar:
-        outcomes = run_jobs(jobs, bar)
+    seed = args.seed if args.seed is not None else secrets.randbits(63)  # the exact route's random points
+    token = RUN_SEED.set(seed)
+    try:
+        with progress() as bar:
+            outcomes = run_jobs(jobs, bar)
+    finally:
+        RUN_SEED.reset(token)
     doc = certificates(outcomes)
     write_text(args.certificates, certificate_text(doc))
     if args.json:
@@ -109,6 +116,8 @@ def verify(args: argparse.Namespace) -> int:
                + [[c.id, route, f"not {route.capitalize()}-checked", "-", "-", "engine not installed"]
                   for c, route in skipped])
         print(f"certificates: {args.certificates}")
+        print(f"seed of the exact route's random evaluation (where a check fell back to it): {seed}; "
+              f"--seed {seed} reproduces this run")
     first_failure(outcomes)
     return EXIT_OK
 

@@ -46,10 +46,14 @@ def require_count(name: str, value: object) -> int:
 def parse_int(name: str, text: str, least: int = 0) -> int:
     """An integer >= ``least`` written as decimal text (a command-line option)."""
     try:
-        value = int(text.strip(), 10)
+        value = int(text.strip(), 10) if len(text) <= 100 else None
     except (ValueError, AttributeError):
-        raise BadInput(f"{name} must be an integer >= {least}, got {text!r}") from None
-    return require_int(name, value, least)
+        value = None
+    if value is None:
+        raise BadInput(f"{name} must be an integer >= {least}, got {text[:40]!r}")
+    if value < least:
+        raise DomainError(f"{name} must be an integer >= {least}, got {text.strip()!r}")
+    return value
 
 
 def require_finite(name: str, value: object) -> float:
@@ -66,23 +70,40 @@ def require_finite(name: str, value: object) -> float:
 def require_writable_file(path: str | os.PathLike[str]) -> Path:
     """An output file path: not an existing folder, inside a folder that exists (or can be made) and is writable."""
     target = Path(path)
+    if not str(path).strip():
+        raise BadInput("the output path is empty; name a file")
     if target.is_dir():
         raise BadInput(f"cannot write {target}: it is a folder; name a file")
     folder = _existing_ancestor(target.parent)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write {target}: folder {folder} is not writable")
+    _probe(folder, f"cannot write {target}")
     return target
 
 
 def require_writable_folder(path: str | os.PathLike[str]) -> Path:
     """An output folder: an existing writable folder, or one that can be created (not an existing file)."""
     target = Path(path)
+    if not str(path).strip():
+        raise BadInput("the output folder is empty; name a folder")
     if target.exists() and not target.is_dir():
         raise BadInput(f"cannot write into {target}: it is a file, not a folder")
     folder = _existing_ancestor(target)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write into {target}: folder {folder} is not writable")
+    _probe(folder, f"cannot write into {target}")
     return target
+
+
+def _probe(folder: Path, what: str) -> None:
+    """``folder`` accepts a new file: a permission check, then a real probe (a root user passes every permission
+    check, and a read-only file system is seen only by trying). The probe file is removed at once."""
+    import tempfile
+
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"{what}: folder {folder} is not writable")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".gdssm-probe-", dir=folder)
+    except OSError as err:
+        raise BadInput(f"{what}: folder {folder} is not writable ({err.strerror or type(err).__name__})") from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def _existing_ancestor(folder: Path) -> Path:

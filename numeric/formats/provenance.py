@@ -24,10 +24,13 @@ import sympy as sp
 import torch
 
 from gdssm import __version__
+from gdssm.core import budget
 from gdssm.core.errors import BadInput
+from gdssm.core.strict_json import loads_strict
 from gdssm.numeric.formats.containers import METADATA_KEY
 from gdssm.numeric.formats.reference import REFERENCE_EXPORT_CONVENTIONS, reference_metadata
 from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.exact_text import parse_number
 from gdssm.symbolic.serialize import CONVENTIONS, exact, matrix_rows
 
 SCHEMA = "gdssm.weights/1"
@@ -45,6 +48,11 @@ REQUIRED: dict[str, tuple[type, ...]] = {
 GD_KEYS: dict[str, tuple[type, ...]] = {
     "etas": (list,), "per_step": (bool,), "lambda": (str,), "gamma": (str,), "W0": (list, type(None)),
 }
+REFERENCE_KEYS = ("task", "gd_lr", "arrays")
+"""Keys a reference file adds."""
+METADATA_BYTES = 16 << 20
+"""Largest metadata text read (a W_0 of 1000 x 1000 exact entries is a few MB)."""
+MAX_STEPS = 10**6
 HEX64 = re.compile(r"[0-9a-f]{64}")
 VERSION = re.compile(r"\d+(\.\d+)*([.+-]?[0-9A-Za-z.+-]*)?")
 
@@ -96,23 +104,23 @@ def parse_metadata(text: Any, source: str) -> dict[str, Any]:
     """The metadata JSON, checked for schema, keys, types, known values and its own certificate hash."""
     if not isinstance(text, str):
         raise BadInput(f"{source}: no '{METADATA_KEY}' metadata; not a file written by `gdssm export`")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise BadInput(f"{source}: metadata is not valid JSON ({err})") from None
+    doc = loads_strict(text, f"{source}: metadata", max_bytes=METADATA_BYTES)  # data only: no NaN, no duplicates
     if not isinstance(doc, dict):
         raise BadInput(f"{source}: metadata must be a JSON object")
+    unknown = sorted(set(doc) - set(REQUIRED) - set(REFERENCE_KEYS))
+    if unknown:
+        raise BadInput(f"{source}: unknown metadata key {unknown[0][:40]!r}")
     if "schema" in doc and doc["schema"] != SCHEMA:
-        raise BadInput(f"{source}: unknown metadata version {doc['schema']!r}; "
+        raise BadInput(f"{source}: unknown metadata version {_shown(doc['schema'])}; "
                        f"this gdssm {__version__} reads {SCHEMA}")
     _require_keys(doc, REQUIRED, "metadata", source)
     _require_keys(doc["gd"], GD_KEYS, "metadata gd", source)
     checks = [
-        (doc["construction"] in EXPORTABLE, f"unknown construction {doc['construction']!r}; "
+        (doc["construction"] in EXPORTABLE, f"unknown construction {_shown(doc['construction'])}; "
                                             f"known: {', '.join(EXPORTABLE)}"),
-        (doc["format"] in FORMATS, f"unknown format {doc['format']!r}; known: {', '.join(FORMATS)}"),
-        (doc["dtype"] in DTYPES, f"unknown dtype {doc['dtype']!r}; known: {', '.join(DTYPES)}"),
-        (VERSION.fullmatch(doc["gdssm_version"]) is not None, f"gdssm_version {doc['gdssm_version']!r} is not a "
+        (doc["format"] in FORMATS, f"unknown format {_shown(doc['format'])}; known: {', '.join(FORMATS)}"),
+        (doc["dtype"] in DTYPES, f"unknown dtype {_shown(doc['dtype'])}; known: {', '.join(DTYPES)}"),
+        (VERSION.fullmatch(doc["gdssm_version"]) is not None, f"gdssm_version {_shown(doc['gdssm_version'])} is not a "
                                                                "version number"),
         (all(isinstance(h, str) and HEX64.fullmatch(h) for h in doc["claims"].values()),
          "claims must map claim ids to sha256 statement hashes"),
@@ -125,6 +133,12 @@ def parse_metadata(text: Any, source: str) -> dict[str, Any]:
     return doc
 
 
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value for a message, cut short (a hostile file's 10 MB string stays out of the one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _require_keys(doc: Mapping[str, Any], keys: Mapping[str, tuple[type, ...]], where: str, source: str) -> None:
     """Every key of ``keys`` is in ``doc`` with one of its JSON types (a bool is not an int)."""
     missing = [key for key in keys if key not in doc]
@@ -134,16 +148,19 @@ def _require_keys(doc: Mapping[str, Any], keys: Mapping[str, tuple[type, ...]], 
         value = doc[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise BadInput(f"{source}: {where} key {key!r} must be {names}, got {json.dumps(value)}")
+            raise BadInput(f"{source}: {where} key {key!r} must be {names}, got {json.dumps(value)[:40]}")
 
 
 def _number(text: Any, what: str, source: str) -> sp.Rational:
-    """An exact number written as text ("1/4", "0.5", "3") as a SymPy rational."""
+    """An exact number written as text ("1/4", "0.5", "3") as a SymPy rational: the strict grammar of
+    :mod:`symbolic.exact_text`, never evaluated."""
+    if not isinstance(text, str):
+        raise BadInput(f"{source}: metadata {what} must be an exact number written as a string, "
+                       f"got {json.dumps(text)[:40]}")
     try:
-        value = sp.Rational(str(text))
-    except (TypeError, ValueError, SyntaxError):
-        raise BadInput(f"{source}: metadata {what} must be an exact number, got {text!r}") from None
-    return value
+        return parse_number(text, f"metadata {what}")
+    except BadInput as err:
+        raise BadInput(f"{source}: {err}") from None
 
 
 def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
@@ -152,8 +169,13 @@ def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
     one-step: k = 1, one eta, gamma = 0, W_0 as given; k-step: W_0 = 0, k steps of eta (or per-step etas).
     """
     dims, gd = doc["dims"], doc["gd"]
-    if not all(isinstance(dims.get(key), int) for key in ("f", "m", "N", "H")):
-        raise BadInput(f"{source}: metadata dims must hold integers f, m, N, H, got {json.dumps(dims)}")
+    if set(dims) != {"f", "m", "N", "H"} or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                     for v in dims.values()):
+        raise BadInput(f"{source}: metadata dims must hold integers f, m, N, H >= 1, got {json.dumps(dims)[:80]}")
+    if not 0 <= doc["steps"] <= MAX_STEPS:
+        raise BadInput(f"{source}: metadata steps must be an integer in 0..{MAX_STEPS}, got {doc['steps']}")
+    budget.require(budget.Estimate(f"{source} at {budget.sizes(f=dims['f'], m=dims['m'], H=dims['H'])}",
+                                   *budget.symbolic_construction(dims["f"], dims["m"], doc["steps"], doc["layout"])))
     etas = [_number(e, "gd.etas", source) for e in gd["etas"]]
     lam, gamma = _number(gd["lambda"], "gd.lambda", source), _number(gd["gamma"], "gd.gamma", source)
     W0 = None if gd["W0"] is None else sp.Matrix([[_number(v, "gd.W0", source) for v in row] for row in gd["W0"]])
@@ -177,13 +199,19 @@ def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
 def _check_derivation(c: Construction, doc: Mapping[str, Any], source: str) -> None:
     """The re-derived construction must agree with every descriptive key of the metadata."""
     rebuilt = metadata(c, doc["format"], doc["dtype"], dict.fromkeys(justifying_claims(c, doc["format"]), "0" * 64))
+    for key in sorted(set(doc) | set(rebuilt)):  # the descriptive keys too: conventions, task, gd_lr, arrays
+        if key in ("claims", "certificate_hash", "gdssm_version", "dims", "steps", "eta", "alpha", "gd"):
+            continue
+        if doc.get(key) != rebuilt.get(key):
+            raise BadInput(f"{source}: metadata {key} is not what gdssm writes for this construction and format "
+                           "(the file was edited)")
     for key in ("dims", "steps", "eta", "alpha", "gd"):
         if rebuilt[key] != doc[key]:
-            raise BadInput(f"{source}: metadata {key} {json.dumps(doc[key])} disagrees with the construction it "
-                           f"derives ({json.dumps(rebuilt[key])})")
+            raise BadInput(f"{source}: metadata {key} {json.dumps(doc[key])[:120]} disagrees with the construction it "
+                           f"derives ({json.dumps(rebuilt[key])[:120]})")
     if sorted(doc["claims"]) != sorted(rebuilt["claims"]):
-        raise BadInput(f"{source}: metadata claims {sorted(doc['claims'])} are not the claims of its construction "
-                       f"({sorted(rebuilt['claims'])})")
+        raise BadInput(f"{source}: metadata claims {_shown(sorted(doc['claims']), 120)} are not the claims of its "
+                       f"construction ({sorted(rebuilt['claims'])})")
 
 
 def describe(doc: Mapping[str, Any]) -> str:

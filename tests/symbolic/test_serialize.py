@@ -58,3 +58,40 @@ def test_documents_read_back_to_the_same_parameters(eta: str) -> None:
     broken["params"]["C"][0][0] = "eta +* 2"
     with pytest.raises(BadInput, match="parameter C"):
         construction_from_json(broken)
+
+
+@pytest.mark.parametrize("c", [
+    one_step(2, 1, 4, sp.Rational(1, 2)), one_step(3, 3, 4, "symbolic", layout="reference", W0=sp.eye(3)),
+    one_step(2, 1, 3, 1, lam=sp.Rational(9, 10)),
+    k_step(2, 2, 5, 3, sp.Rational(3, 10), lam=sp.Rational(9, 10), gamma=sp.Rational(1, 10)),
+    k_step(2, 1, 4, 2, "symbolic"), k_step(2, 1, 4, 2, 1, etas=["1/2", "1/3"]), k_step(2, 1, 4, 0),
+])
+def test_a_derive_document_reads_back_to_its_derivation(c: object) -> None:
+    """The header derives the same construction and GD; the body is the same layer; nothing differs."""
+    from gdssm.symbolic.serialize import read_construction
+
+    read = read_construction(construction_json(c))
+    assert read.differing == ()
+    assert read.checked.params == c.params and read.checked.gd == c.gd and read.checked.claims == c.claims
+    assert read.derived.params == c.params
+
+
+def test_a_file_is_checked_against_its_header_not_against_itself() -> None:
+    from gdssm.core.errors import Refuted
+    from gdssm.symbolic.serialize import read_construction
+
+    doc = construction_json(one_step(2, 1, 4, sp.Rational(1, 5)))
+    doc["params"]["C"] = [["0", "0", "1/10"]]  # the layer moved to eta = 2/5
+    del doc["gd"], doc["alpha"], doc["claims"]
+    read = read_construction(doc)
+    assert read.differing == ("C",) and read.checked.gd.etas == (sp.Rational(1, 5),)  # the header's GD
+    doc["gd"] = {"etas": ["2/5"], "normaliser": "4", "lambda": "1", "gamma": "0", "W0": None}
+    with pytest.raises(Refuted, match=r"gd\.etas"):
+        read_construction(doc)
+
+
+def test_latex_is_math_mode_without_a_column_limit() -> None:
+    text = to_latex(construction_json(k_step(12, 2, 3, 2, "symbolic")))
+    lines = text.splitlines()
+    assert lines[0].startswith("%") and all(line.startswith(r"\[ ") and line.endswith(r" \]") for line in lines[1:])
+    assert "pmatrix" not in text and r"\frac{\eta}{3}" in text
