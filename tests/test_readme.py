@@ -147,6 +147,7 @@ def registry_names() -> dict[tuple[str, str], set[str]]:
     """Alternatives that come from the code's registries, not from argparse choices."""
     from gdssm.numeric.formats import EXPORTABLE
     from gdssm.numeric.train import PRESETS
+    from gdssm.numeric.train_nonlinear import NonlinearPreset
     from gdssm.proofs.claims import ROUTES
     from gdssm.symbolic.constructions import CONSTRUCTIONS
     from gdssm.symbolic.layouts import LAYOUTS
@@ -156,7 +157,7 @@ def registry_names() -> dict[tuple[str, str], set[str]]:
     return {("derive", "--construction"): set(CONSTRUCTIONS), ("derive", "--layout"): set(LAYOUTS),
             ("export", "--layout"): set(LAYOUTS), ("derive", "--law"): set(law_names()),
             ("derive", "--variant"): set(VARIANTS), ("export", "--construction"): set(EXPORTABLE),
-            ("verify", "--route"): set(ROUTES), ("train", "--preset"): set(PRESETS)}
+            ("verify", "--route"): set(ROUTES), ("train", "--preset"): set(PRESETS) | {NonlinearPreset.name}}
 
 
 def test_listed_alternatives_are_the_codes() -> None:

@@ -54,6 +54,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _command("gdssm.cli.report", "report"),
     "export": _command("gdssm.cli.export", "export"),
     "train": _command("gdssm.cli.train", "train"),
+    "schedule": _command("gdssm.cli.schedule", "schedule"),
 }
 
 

@@ -31,6 +31,7 @@ EXAMPLES = """examples:
   gdssm export --construction k-step --f 4 --m 1 --n 16 --steps 3 --eta 1/2 --format safetensors -o out/k3.safetensors
   gdssm check --weights out/k3.safetensors
   gdssm train --preset paper-e1
+  gdssm schedule --law uniform --f 10 --n 10 --steps 3
 
 outputs: a missing parent folder of an output is created (and removed again if the command is refused or
 interrupted); an output that is an existing folder, or under a folder that cannot be written, is refused before
@@ -143,6 +144,7 @@ def build_parser() -> Parser:
     _report(_sub(sub, "report", "render the LaTeX proof report and build the PDF"))
     _export(_sub(sub, "export", "export analytic weights (safetensors, pt, reference)"))
     _train(_sub(sub, "train", "train a GD-SSM from random init and compare it with the construction"))
+    _schedule(_sub(sub, "schedule", "derive the exact expected k-step loss and its optimal step schedules"))
     return parser
 
 
@@ -227,7 +229,9 @@ def _export(p: Parser) -> None:
 
 
 def _train(p: Parser) -> None:
-    p.add_argument("--preset", default="paper-e1", help="paper-e1, scalar or k-step")
+    p.add_argument("--preset", default="paper-e1", help="paper-e1, scalar, k-step or nonlinear")
+    p.add_argument("--law", dest="train_law", default=None, choices=("independent", "authors"),
+                   help="sine-task law for --preset nonlinear (default: independent)")
     p.add_argument("--steps", type=integer("training steps", 1), default=None,
                    help="Adam steps per run (default: the preset's)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the initialisation and the training tasks")
@@ -236,3 +240,18 @@ def _train(p: Parser) -> None:
     p.add_argument("--json", action="store_true", help="print summary.json instead of a table")
     p.add_argument("--out", default=None, help="output folder (default: out/train/<preset>)")
     p.add_argument("--threads", type=THREADS, default="auto", help=THREADS_HELP)
+
+
+def _schedule(p: Parser) -> None:
+    p.add_argument("--law", default=None, help="input law: uniform or gaussian (default: uniform)")
+    p.add_argument("--scale", type=_exact("law scale", positive=True), default=None,
+                   help="uniform half-width (default 1/2) or Gaussian standard deviation (default 1)")
+    p.add_argument("--f", type=DIM["f"], default=10, help="input dimension f")
+    p.add_argument("--n", dest="N", type=DIM["N"], default=10, help="context size N")
+    p.add_argument("--steps", type=STEPS, default=1, help="k, the number of GD steps")
+    p.add_argument("--moments", default="auto", choices=["auto", "exact", "estimate"],
+                   help="auto: exact (Gaussian; uniform up to k = 4), else Monte Carlo; exact: uniform up to k = 5")
+    p.add_argument("--tasks", type=integer("tasks", 2), default=200000, help="Monte Carlo tasks (estimated moments)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the Monte Carlo tasks")
+    p.add_argument("--format", default="text", choices=["text", "json"], help="output format")
+    p.add_argument("-o", "--output", default=None, help="write to this file (atomically) instead of stdout")

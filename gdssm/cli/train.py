@@ -20,6 +20,8 @@ from gdssm.cli.options import output_folder
 from gdssm.cli.output import progress, table
 from gdssm.core import budget
 from gdssm.core.atomic import make_folders, move_into, temporary_folder
+from gdssm.core.errors import BadInput
+from gdssm.numeric.train_nonlinear import NonlinearPreset
 
 
 def train(args: argparse.Namespace) -> int:
@@ -28,6 +30,10 @@ def train(args: argparse.Namespace) -> int:
     from gdssm.numeric.train import train as run_preset
     from gdssm.numeric.train_artifacts import default_out, write_outputs
 
+    if args.preset == NonlinearPreset.name:
+        return train_nonlinear_preset(args)
+    if args.train_law is not None:
+        raise BadInput("--law applies to --preset nonlinear only")
     spec = preset(args.preset)
     # checked before training; the folder is made only when the outputs are written
     output_folder(default_out(spec.name) if args.out is None else args.out, "--out")
@@ -65,4 +71,25 @@ def train(args: argparse.Namespace) -> int:
     for run in doc["runs"]:
         print(f"k = {run['k']}: {run['verdict']}")
     print(f"wrote {out / 'summary.json'}, {out / 'metrics.csv'} and the figures in {out}")
+    return EXIT_OK
+
+
+def train_nonlinear_preset(args: argparse.Namespace) -> int:
+    """``gdssm train --preset nonlinear``: the sine task through a learned feature map, with its comparisons."""
+    from gdssm.core.atomic import write_text
+    from gdssm.numeric.threads import requested
+    from gdssm.numeric.train_nonlinear import summary, train_nonlinear
+
+    out = Path("out/train/nonlinear" if args.out is None else args.out)
+    output_folder(out, "--out")
+    with requested(args.threads):
+        result = train_nonlinear(steps=args.steps, seed=args.seed, law=args.train_law)
+    doc = result.as_dict()
+    make_folders(out)
+    write_text(out / "summary.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if args.json:
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        print(summary(result))
+        print(f"wrote {out / 'summary.json'}")
     return EXIT_OK
