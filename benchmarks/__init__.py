@@ -1,38 +1,126 @@
 """Benchmarks: each ``bench_*.py`` module has ``run(quick: bool) -> list[Row]``; ratios are measured in one run.
 
-A row is (name, figure_a, figure_b, unit): the runner prints name, both figures and ratio = a / b.
+A row is (name, figure_a, figure_b, unit[, target, detail]): the runner prints name, both figures, ratio = a / b
+and, when the row has a target (``">= 100"``, ``"<= 2"``), whether the ratio meets it. Timed figures come from
+:func:`interleaved`: the contenders run in turn, repeat after repeat, so load on the machine hits all of them
+alike; a row gives the best (minimum) times and its detail the medians.
 """
 
 from __future__ import annotations
 
+import os
+import platform
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 
 class Row(NamedTuple):
-    """One benchmark line: two figures measured in the same run, and what they are."""
+    """One benchmark line: two figures measured in the same run, what they are, and the target of their ratio."""
 
     name: str
     a: float
     b: float
     unit: str = "s"
+    target: str = ""
+    detail: str = ""
 
     @property
     def ratio(self) -> float:
         """a / b."""
         return self.a / self.b if self.b else float("inf")
 
+    @property
+    def met(self) -> bool | None:
+        """Whether the ratio meets the target (None without one)."""
+        if not self.target:
+            return None
+        op, value = self.target.split()
+        return self.ratio >= float(value) if op == ">=" else self.ratio <= float(value)
+
     def line(self) -> str:
-        """``name  a  b  ratio``."""
-        return f"{self.name:<64} {self.a:>12.4g} {self.b:>12.4g} {self.unit:<6} ratio {self.ratio:>10.4g}"
+        """``name  a  b  unit  ratio  [target: met|NOT MET]`` and the detail on the next line."""
+        verdict = "" if self.met is None else f"  target {self.target}: {'met' if self.met else 'NOT MET'}"
+        text = f"{self.name:<66} {self.a:>11.4g} {self.b:>11.4g} {self.unit:<8} ratio {self.ratio:>9.4g}{verdict}"
+        return text + (f"\n    {self.detail}" if self.detail else "")
+
+
+class Timing(NamedTuple):
+    """Wall-clock samples of one contender (seconds)."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def best(self) -> float:
+        """The minimum."""
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        """The median."""
+        return statistics.median(self.samples)
+
+    def text(self) -> str:
+        """``min/median s (n runs)``."""
+        return f"{self.best:.4g}/{self.median:.4g} s (min/median of {len(self.samples)})"
+
+
+def interleaved(contenders: Mapping[str, Callable[[], object]], repeats: int = 5,
+                warmup: bool = True) -> dict[str, Timing]:
+    """Run every contender once per round, ``repeats`` rounds (after one untimed warm-up round): their times."""
+    if warmup:
+        for fn in contenders.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: Timing(tuple(t)) for name, t in times.items()}
 
 
 def best_time(fn: Callable[[], object], repeat: int = 3) -> float:
     """The fastest of ``repeat`` wall-clock runs of ``fn`` (seconds)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return interleaved({"fn": fn}, repeat, warmup=False)["fn"].best
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, or ``n/a``."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def environment(threads: int) -> str:
+    """One header line: threads, cores, load average, CPU, versions."""
+    import torch
+
+    try:
+        import jax
+
+        jax_version = jax.__version__
+    except ImportError:
+        jax_version = "not installed"
+    blas = "MKL" if torch.backends.mkl.is_available() else "other BLAS"
+    return (f"threads {threads} (torch), cores {os.cpu_count()}, load average {load_average()}, "
+            f"{platform.processor() or platform.machine()}; python {platform.python_version()}, "
+            f"torch {torch.__version__} ({blas}), jax {jax_version}")
+
+
+def configure_threads(setting: int | str | None = "auto") -> int:
+    """Set torch's thread count for the benchmarks (``auto``: :func:`numeric.threads.choose_threads` for large work)
+    and, before jax is imported, XLA's CPU threading to match (one thread: no Eigen pool); returns the count."""
+    import torch
+
+    from gdssm.numeric.threads import choose_threads
+
+    threads = choose_threads(None, setting)
+    torch.set_num_threads(threads)
+    if threads == 1 and "jax" not in __import__("sys").modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+    return threads

@@ -33,7 +33,7 @@ from gdssm.numeric.formats.load import LoadedWeights, as_construction
 from gdssm.numeric.layer import GDSSMLayer
 from gdssm.numeric.oracle import gd_predictions
 from gdssm.numeric.samplers import TaskLaw, sample_tasks
-from gdssm.numeric.threads import torch_threads
+from gdssm.numeric.threads import choose_threads, torch_threads
 from gdssm.symbolic.constructions import Construction
 
 TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
@@ -45,6 +45,9 @@ MIN_BATCH = 4
 task whose prediction cancels to nearly 0 (e.g. N = 1, yhat = alpha y_1 x_1^T x_2) cannot dominate it."""
 SHOWN_PREFIXES = 8
 """Prefixes of the worst task shown in a counterexample."""
+THREADS = 1
+"""Torch threads of a property run unless told otherwise: its examples are many short sequences of small tensor
+operations, which ran fastest on one thread (measured on 2 cores: 2 threads were slower, 4.5-13x under load)."""
 
 Progress = Callable[[int, int], None]
 
@@ -110,8 +113,12 @@ def cases(draw: Any, construction: Construction | None = None, max_f: int = 16, 
 def run_check(examples: int, seed: int, construction: Construction | None = None,
               dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32), progress: Progress | None = None,
               *, max_f: int = 16, max_m: int = 4, max_N: int = 64, max_k: int = 8,
-              names: tuple[str, ...] = ("one-step", "k-step"), shrink: bool = True) -> CheckReport:
+              names: tuple[str, ...] = ("one-step", "k-step"), shrink: bool = True,
+              threads: int | str | None = None) -> CheckReport:
     """Check ``examples`` drawn examples (of ``construction`` only, if given) with Hypothesis seeded by ``seed``.
+
+    ``threads``: torch threads for the run, a number or ``auto`` (:func:`numeric.threads.choose_threads`);
+    default :data:`THREADS`. An enclosing :func:`numeric.threads.requested` (the ``--threads`` option) wins.
 
     Raises :class:`Refuted` with the counterexample (shrunk by Hypothesis unless ``shrink`` is
     False) when some example exceeds its tolerance; ``progress(done, examples)`` is called after every example.
@@ -144,7 +151,7 @@ def run_check(examples: int, seed: int, construction: Construction | None = None
             progress(min(report.examples, examples), examples)
 
     try:
-        with torch_threads(1):
+        with torch_threads(THREADS if threads is None else choose_threads(None, threads)):
             prop()
     except _Mismatch as failure:
         raise Refuted(str(failure), failure.counterexample) from None
@@ -172,7 +179,9 @@ def check_loaded(loaded: LoadedWeights, examples: int, seed: int, progress: Prog
 
 
 class _LayerCache:
-    """The lowered layers (one per dtype) of the construction seen last: a fixed construction is lowered once."""
+    """The lowered layers (one per dtype) of the construction seen last: a construction is lowered once, to float64,
+    and the other dtypes are cast from it. The cast is bit for bit the direct lowering: lowering rounds each exact
+    entry to a Python float (float64) first and then to the tensor's dtype, exactly what the cast does."""
 
     def __init__(self) -> None:
         self._construction: Construction | None = None
@@ -182,8 +191,21 @@ class _LayerCache:
         if c is not self._construction:
             self._construction, self._layers = c, {}
         if dtype not in self._layers:
-            self._layers[dtype] = GDSSMLayer.from_construction(c, dtype=dtype)
+            if torch.float64 not in self._layers:
+                self._layers[torch.float64] = GDSSMLayer.from_construction(c, dtype=torch.float64)
+            self._layers[dtype] = _cast(self._layers[torch.float64], dtype)
         return self._layers[dtype]
+
+
+def _cast(layer: GDSSMLayer, dtype: torch.dtype) -> GDSSMLayer:
+    """The same layer with parameters and embeddings in ``dtype`` (``layer`` itself for its own dtype)."""
+    if layer.Q.dtype == dtype:
+        return layer
+    out = GDSSMLayer(layer.E_x, layer.E_y, layer.k, dtype=dtype, device=layer.Q.device)
+    with torch.no_grad():
+        for (_, target), (_, source) in zip(out.named_parameters(), layer.named_parameters(), strict=True):
+            target.copy_(source)  # rounds float64 -> dtype once, as the lowering does
+    return out
 
 
 def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport, layers: _LayerCache) -> None:

@@ -16,13 +16,22 @@ it appears in the equations (Lambda itself, so it can be exactly 1): Q (3,3), La
 C (m,H), F (m,H), V1, V2, V3 (H,H), R (H,H), rho (k-1,), beta (k-1,), c (k,). E_x (H,f) and E_y (H,m)
 are buffers.
 
-The k-fold readout applies S_t to k vectors per position (S_t r_0, ..., S_t r_{k-2}, S_t sum_j c_j r_j).
-Positions are processed in blocks, carrying the state between blocks, by one of three scans
-(:mod:`numeric.scans`: ``cumsum`` for Lambda = 1, ``chunked`` for Lambda = lambda * ones, ``sequential`` for any
-Lambda); each gives the map v -> S_t v for the block's positions. :mod:`numeric.planner` chooses the scan and the
-block length under ``path="auto"`` (:meth:`GDSSMLayer.plan`); the layer itself holds the parameters, forms the
-windows and their projections, and applies the readout. Loading a weights file into a layer is
-:func:`numeric.formats.load_layer`: this module knows nothing about files.
+Two ways to compute the same outputs:
+
+* the **statistics path** (:mod:`numeric.fast_path`), for parameters with the structure of a derived construction
+  (V_a = I, F = 0, Lambda = lambda 1, Q pairing window slot 1 with slots 1 and 2 only; recognised exactly, entry by
+  entry) when no parameter needs a gradient: a chunked scan over the GD statistics G_t (f x f) and A_t (m x f) of
+  the raw data x, y, never forming window tensors. It is what ``path="auto"`` takes for derived constructions;
+* the **general path**, for any parameters (training, edited weights): the k-fold readout applies S_t to k
+  vectors per position (S_t r_0, ..., S_t r_{k-2}, S_t sum_j c_j r_j). Positions are processed in blocks,
+  carrying the state between blocks, by one of three scans (:mod:`numeric.scans`: ``cumsum`` for Lambda = 1,
+  ``chunked`` for Lambda = lambda * ones, ``sequential`` for any Lambda); each gives the map v -> S_t v for the
+  block's positions.
+
+:mod:`numeric.planner` chooses the path, the scan and the block length under ``path="auto"``
+(:meth:`GDSSMLayer.plan`); the layer itself holds the parameters, forms the windows and their projections, and
+applies the readout. Loading a weights file into a layer is :func:`numeric.formats.load_layer`: this module knows
+nothing about files.
 """
 
 from __future__ import annotations
@@ -32,8 +41,9 @@ from torch import Tensor, nn
 
 from gdssm.core.errors import BadInput, ShapeError
 from gdssm.core.validation import require_steps
+from gdssm.numeric.fast_path import Statistics, recognise, statistics_forward
 from gdssm.numeric.lowering import lower_construction
-from gdssm.numeric.planner import Plan, choose_plan
+from gdssm.numeric.planner import Plan, choose_plan, statistics_plan
 from gdssm.numeric.planner import chunk_length as planned_chunk_length
 from gdssm.numeric.scans import StateMap, block_scan
 from gdssm.symbolic.constructions import Construction
@@ -57,6 +67,8 @@ class GDSSMLayer(nn.Module):
     """Largest B * N * H^2 for which ``auto`` forms all states by ``cumsum`` (Lambda = 1)."""
     chunk: int | None = None
     """Block length of the ``chunked`` scan; None: chosen by :meth:`chunk_length`."""
+    statistics: bool = True
+    """Whether ``auto`` takes the statistics path where it applies (False: always a general scan)."""
 
     def __init__(self, E_x: Tensor, E_y: Tensor, k: int, *, dtype: torch.dtype = torch.float64,
                  device: torch.device | str | None = None) -> None:
@@ -81,6 +93,7 @@ class GDSSMLayer(nn.Module):
         self.V1, self.V2, self.V3 = identity(), identity(), identity()  # V_a = I
         self.R = param(0.0, H, H)  # R = 0
         self.rho, self.beta, self.c = param(1.0, max(k - 1, 0)), param(0.0, max(k - 1, 0)), param(0.0, k)
+        self._structures: dict[tuple[object, ...], tuple[Tensor, Statistics | str]] = {}  # see :meth:`structure`
 
     @classmethod
     def from_construction(cls, construction: Construction, dtype: torch.dtype = torch.float64,
@@ -122,13 +135,22 @@ class GDSSMLayer(nn.Module):
 
         ``inputs`` is either the interleaved tokens (B, 2N+1, H) with ``labels=None``, or the inputs
         x (B, N+1, f) (the last one is the query) with ``labels`` y (B, N, m). ``path`` is ``auto``,
-        ``cumsum``, ``chunked`` or ``sequential``; ``block`` overrides the positions per block of
-        ``cumsum`` and ``chunked``. Data of another dtype or device than the parameters, or of the wrong
-        shape, is a :class:`~gdssm.core.errors.BadInput` (:class:`~gdssm.core.errors.ShapeError` for shapes).
+        ``statistics``, ``cumsum``, ``chunked`` or ``sequential``; ``block`` overrides the positions per block
+        (chunk) of ``statistics``, ``cumsum`` and ``chunked``. Data of another dtype or device than the parameters,
+        or of the wrong shape, is a :class:`~gdssm.core.errors.BadInput` (:class:`~gdssm.core.errors.ShapeError`
+        for shapes).
         """
-        slots = self._windows(inputs, labels)  # u_{t,a}, a = 1..3, each (B, N, H)
-        B, N = slots[0].shape[0], slots[0].shape[1]
-        plan = self.plan(B, N, path, block)
+        xs, ys, tokens = self._streams(inputs, labels)  # x_1..x_{N+1}, y_1..y_N (or the odd and even tokens)
+        B, N = ys.shape[0], ys.shape[1]
+        plan = self.plan(B, N, path, block, tokens=tokens)
+        if plan.path == "statistics":
+            structure = self._structures[self._structure_key(tokens)][1]  # just checked by plan
+            assert isinstance(structure, Statistics)
+            group = plan.group or B
+            pieces = [statistics_forward(structure, xs[b0 : b0 + group], ys[b0 : b0 + group], plan.block,
+                                         plan.span or 1) for b0 in range(0, B, group)]
+            return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=0)
+        slots = self._windows(xs, ys, tokens)  # u_{t,a}, a = 1..3, each (B, N, H)
         scan = block_scan(plan.path, plan.block, self.Lambda)
         carry = slots[0].new_zeros(B, self.H, self.H)  # S_0 = 0
         outputs = []
@@ -143,14 +165,51 @@ class GDSSMLayer(nn.Module):
                 outputs.append(self._readout(apply_state, q[:, block_]))  # yhat_t
         return torch.cat(outputs, dim=1)
 
-    def plan(self, batch: int, N: int, path: str = "auto", block: int | None = None) -> Plan:
-        """The scan and block length a forward pass on ``batch`` sequences of N windows uses.
+    def plan(self, batch: int, N: int, path: str = "auto", block: int | None = None, *,
+             tokens: bool = False) -> Plan:
+        """The path, block length (and group of tasks) a forward pass on ``batch`` sequences of N windows uses.
 
+        ``statistics`` when asked for or under ``auto``, if :meth:`structure` recognises the parameters and none
+        needs a gradient (``tokens``: for token input, else for (x, y) input); otherwise
         :func:`numeric.planner.choose_plan` with this layer's Lambda, k, dtype and its ``memory_budget``,
         ``cumsum_work`` and ``chunk`` settings.
         """
+        if path in ("auto", "statistics") and (path == "statistics" or self.statistics):
+            needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters())
+            structure = None if needs_grad else self.structure(tokens)
+            if isinstance(structure, Statistics):
+                width = self.H if tokens else self.f
+                return statistics_plan(batch, N, width, self.m, self.Q.element_size(), block, k=self.k)
+            if path == "statistics":
+                why = ("it holds the parameters' structure fixed and gives them no gradient; run under "
+                       "torch.no_grad() or call layer.requires_grad_(False)") if needs_grad else str(structure)
+                raise BadInput(f"path 'statistics' does not apply: {why}; use path 'auto' or a general scan")
+            path = "auto"
         return choose_plan(self.Lambda, batch, N, path, block, k=self.k, itemsize=self.Q.element_size(),
                            memory_budget=self.memory_budget, cumsum_work=self.cumsum_work, chunk=self.chunk)
+
+    def structure(self, tokens: bool = False) -> Statistics | str:
+        """The reduced maps of :func:`numeric.fast_path.recognise` for this layer's parameters, or why they do not
+        apply (a one-line reason). For token input the streams are the odd and even tokens (E_x = E_y = I).
+
+        Cached per dtype and device, and checked against the exact values of every parameter and buffer on each
+        call (an edit through ``.data`` or ``load_state_dict`` is seen), so a stale structure is never used.
+        """
+        named = {name: p.detach() for name, p in self.named_parameters()}
+        values = [*named.values(), self.E_x, self.E_y]
+        key = self._structure_key(tokens)
+        fingerprint = torch.cat([v.reshape(-1) for v in values])
+        cache: dict[tuple[object, ...], tuple[Tensor, Statistics | str]] = self.__dict__.setdefault("_structures", {})
+        cached = cache.get(key)
+        if cached is not None and torch.equal(cached[0], fingerprint):
+            return cached[1]
+        if tokens:
+            eye = torch.eye(self.H, dtype=self.E_x.dtype, device=self.E_x.device)
+            found = recognise(named, eye, eye)
+        else:
+            found = recognise(named, self.E_x, self.E_y)
+        cache[key] = (fingerprint, found)
+        return found
 
     def chunk_length(self, batch: int) -> int:
         """Block length of ``chunked``: L* = sqrt(CHUNK_OVERHEAD (k+3) / (B k H)), a power of two in [16, 128].
@@ -170,14 +229,20 @@ class GDSSMLayer(nn.Module):
             acc = acc + self.c[j + 1] * r  # acc += c_{j+1} r_{j+1}
         return apply_state(acc) @ self.C.T + y  # C S sum_j c_j r_j + F q
 
-    def _windows(self, inputs: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
-        """The window slots u_{t,1}, u_{t,2}, u_{t,3} = z_{2t-1}, z_{2t}, z_{2t+1} for t = 1..N, each (B, N, H)."""
+    def _structure_key(self, tokens: bool) -> tuple[object, ...]:
+        """The cache key of :meth:`structure`: input kind, dtype, device and every parameter's and buffer's shape."""
+        shapes = tuple(tuple(p.shape) for p in (*self.parameters(), self.E_x, self.E_y))
+        return (tokens, self.Q.dtype, self.Q.device, shapes)
+
+    def _streams(self, inputs: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor, bool]:
+        """The checked data as two streams and whether they are tokens: x (B, N+1, f) and y (B, N, m), or the odd
+        tokens z_1, z_3, .., z_{2N+1} (B, N+1, H) and the even tokens z_2, .., z_{2N} (B, N, H)."""
         self._check_data("inputs", inputs)
         if labels is None:
             if inputs.dim() != 3 or inputs.shape[2] != self.H or inputs.shape[1] % 2 != 1 or inputs.shape[1] < 3:
                 raise ShapeError(f"tokens must have shape (B, 2N+1, H={self.H}) with N >= 1, "
                                  f"got {tuple(inputs.shape)}")
-            first, second, third = inputs[:, 0:-1:2], inputs[:, 1::2], inputs[:, 2::2]  # z_{2t-1}, z_{2t}, z_{2t+1}
+            xs, ys = inputs[:, 0::2], inputs[:, 1::2]  # z_{2t-1} (t = 1..N+1), z_{2t} (t = 1..N)
         else:
             self._check_data("labels", labels)
             if inputs.dim() != 3 or inputs.shape[2] != self.f or inputs.shape[1] < 2:
@@ -187,11 +252,16 @@ class GDSSMLayer(nn.Module):
             if tuple(labels.shape) != want:
                 raise ShapeError(f"labels y must have shape (B, N, m) = {want} for inputs of shape "
                                  f"{tuple(inputs.shape)}, got {tuple(labels.shape)}")
-            first, third = inputs[:, :-1] @ self.E_x.T, inputs[:, 1:] @ self.E_x.T  # E_x x_t, E_x x_{t+1}
-            second = labels @ self.E_y.T  # E_y y_t
+            xs, ys = inputs, labels
         if inputs.shape[0] < 1:
             raise ShapeError(f"inputs must hold at least one sequence (B >= 1), got shape {tuple(inputs.shape)}")
-        return first, second, third
+        return xs, ys, labels is None
+
+    def _windows(self, xs: Tensor, ys: Tensor, tokens: bool) -> tuple[Tensor, Tensor, Tensor]:
+        """The window slots u_{t,1}, u_{t,2}, u_{t,3} = z_{2t-1}, z_{2t}, z_{2t+1} for t = 1..N, each (B, N, H)."""
+        if tokens:
+            return xs[:, :-1], ys, xs[:, 1:]  # z_{2t-1}, z_{2t}, z_{2t+1}
+        return xs[:, :-1] @ self.E_x.T, ys @ self.E_y.T, xs[:, 1:] @ self.E_x.T  # E_x x_t, E_y y_t, E_x x_{t+1}
 
     def _check_data(self, name: str, data: Tensor) -> None:
         """``data`` is a finite tensor of the parameters' dtype, on their device (one-line BadInput otherwise)."""

@@ -1,7 +1,12 @@
-"""Which scan (:mod:`numeric.scans`) a forward pass takes, and how many positions it puts in a block.
+"""Which path a forward pass takes, and how many positions it puts in a block.
 
-Choice under ``path="auto"`` (:func:`choose_plan`; the constants were measured on CPU, see
-``benchmarks/bench_numeric.py``):
+Choice under ``path="auto"`` (the constants were measured on CPU, see ``benchmarks/bench_numeric.py``):
+
+0. no parameter needs a gradient and :func:`numeric.fast_path.recognise` accepts the parameters (the structure
+   of a derived construction) -> ``statistics`` (:func:`statistics_plan`): the scan over the GD statistics,
+   in chunks of :func:`statistics_chunk` positions and groups of :func:`statistics_group` tasks;
+
+and otherwise, by :func:`choose_plan`, one of the general scans of :mod:`numeric.scans`:
 
 1. a gradient to Lambda is wanted, or Lambda's entries differ -> ``sequential``;
 2. Lambda = 1 and all N states fit: LIVE_COPIES * B * N * H^2 * itemsize <= ``memory_budget`` and
@@ -24,19 +29,35 @@ from torch import Tensor
 from gdssm.core.errors import BadInput
 from gdssm.core.validation import require_count, require_int
 
-PATHS = ("auto", "cumsum", "chunked", "sequential")
+PATHS = ("auto", "statistics", "cumsum", "chunked", "sequential")
 LIVE_COPIES = 4
 """Copies of a (B, L, H, H) block alive at once (M, S, scan temporaries, autograd's saved tensors)."""
 CHUNK_OVERHEAD = 7e4
 """c0 R / 6 of the cost model in :func:`chunk_length` (launch cost times flop rate)."""
+STATISTICS_OVERHEAD = 2.5e5
+"""c1 R / 4 of the cost model in :func:`statistics_chunk` (launch cost of one readout vector's ~6 calls times
+the small-GEMM flop rate: 6 * 5 us * 3e10 / 4, measured on CPU)."""
+CACHE_BYTES = 4 << 20
+"""Working set one group of tasks of the statistics path may take per chunk (about the per-core cache share)."""
+SPAN_BYTES = 1 << 20
+"""Carried states of the chunks the statistics path processes side by side (:func:`statistics_span`)."""
+SPAN_WORK_BYTES = 16 << 20
+"""Vectors and scores of one span of the statistics path."""
+SINGLE_CHUNK = 64
+"""Up to this many positions the statistics path runs one chunk (no carried state at all)."""
+SPAN_CHUNK = 16
+"""Chunk length of the statistics path when chunks run side by side (measured: f = 10, B = 16, N = 1024)."""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How a forward pass forms the states: ``path`` and positions per ``block``."""
+    """How a forward pass runs: ``path``, positions per ``block`` and (statistics path) tasks per ``group`` and
+    chunks side by side per ``span``."""
 
     path: str
     block: int
+    group: int | None = None
+    span: int | None = None
 
 
 def choose_plan(Lambda: Tensor, batch: int, N: int, path: str = "auto", block: int | None = None, *, k: int,
@@ -48,6 +69,9 @@ def choose_plan(Lambda: Tensor, batch: int, N: int, path: str = "auto", block: i
     """
     if path not in PATHS:
         raise BadInput(f"unknown forward path {path!r}; choose one of {', '.join(PATHS)}")
+    if path == "statistics":
+        raise BadInput("the statistics path is planned by the layer (it needs the parameters): use "
+                       "GDSSMLayer.plan or statistics_plan")
     if block is not None:
         require_int("block length", block, 1)
     require_count("batch size B", batch)
@@ -99,3 +123,59 @@ def cumsum_fits(batch: int, N: int, H: int, itemsize: int, memory_budget: int, c
     """Whether ``auto`` takes ``cumsum``: N * bytes_per_state <= memory_budget and B N H^2 <= cumsum_work."""
     return (N * bytes_per_state(batch, H, itemsize) <= memory_budget  # all N states fit the budget
             and batch * N * H**2 <= cumsum_work)  # and one vectorised pass is still the cheaper one
+
+
+def statistics_chunk(batch: int, width: int) -> int:
+    """Chunk length of the statistics path, chunk by chunk: L* = sqrt(STATISTICS_OVERHEAD / (B w)), a power of two
+    in [16, 128].
+
+    Cost model (w = the width of the keys x_s, f for (x, y) input): per chunk and readout vector about six calls of
+    fixed cost c1, and per position and vector 4 L w flops inside the chunk (the scores and their values) on top of
+    the 2 w^2 of the carried state, at rate R; N k (6 c1 / L + B 4 L w / R) is least at L*. Below 16 the small
+    products lose more rate than they save flops (measured at w = 64: L = 16 is fastest).
+    """
+    best = math.sqrt(STATISTICS_OVERHEAD / (batch * width))
+    return int(2 ** min(7, max(4, round(math.log2(best)))))
+
+
+def statistics_group(batch: int, width: int, outputs: int, block: int, itemsize: int) -> int:
+    """Tasks per group of the statistics path: the states and one chunk's vectors of a group fit CACHE_BYTES.
+
+    Per task: the carried states (w^2 + m w numbers), five chunk vectors (5 L w: keys, next inputs, xi, the new
+    xi, the readout sum) and the scores (L^2); the group is the largest that fits, at least 1, at most B.
+    """
+    per_task = itemsize * (width * width + outputs * width + 5 * block * width + block * block)
+    return max(1, min(batch, CACHE_BYTES // per_task))
+
+
+def statistics_span(group: int, N: int, width: int, outputs: int, k: int, block: int, itemsize: int) -> int:
+    """Chunks the statistics path processes side by side: as many as keep their carried states (w^2 numbers when
+    k >= 2, and m w) within SPAN_BYTES and the span's vectors and scores (L (5 w + L) per position) within
+    SPAN_WORK_BYTES, at least 1 (chunk by chunk, states in cache), at most the N / L chunks there are."""
+    state = group * itemsize * ((width * width if k >= 2 else 0) + outputs * width)
+    work = group * itemsize * block * (5 * width + block)
+    return max(1, min(N // block, SPAN_BYTES // state, SPAN_WORK_BYTES // work))
+
+
+def statistics_plan(batch: int, N: int, width: int, outputs: int, itemsize: int, block: int | None = None, *,
+                    k: int = 1) -> Plan:
+    """The statistics path for ``batch`` tasks of N positions with keys of ``width``: chunk, group and span sizes.
+
+    N <= SINGLE_CHUNK: one chunk (fewest calls). Otherwise, when several chunks' states fit side by side
+    (:func:`statistics_span` > 1 at L = SPAN_CHUNK), chunks of SPAN_CHUNK positions in spans; else chunk by chunk
+    with :func:`statistics_chunk`. ``block`` fixes the chunk length.
+    """
+    require_count("batch size B", batch)
+    if block is not None:
+        require_int("block length", block, 1)
+    if block is not None:
+        L = min(N, block)
+    elif N <= SINGLE_CHUNK:
+        L = N
+    else:
+        L = SPAN_CHUNK
+        group = statistics_group(batch, width, outputs, L, itemsize)
+        if statistics_span(group, N, width, outputs, k, L, itemsize) == 1:
+            L = min(N, statistics_chunk(batch, width))
+    group = statistics_group(batch, width, outputs, L, itemsize)
+    return Plan("statistics", L, group, statistics_span(group, N, width, outputs, k, L, itemsize))

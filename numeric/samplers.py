@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import cache
+from fractions import Fraction
 
-import sympy as sp
 import torch
 from torch import Tensor
 
 from gdssm.core.errors import BadInput
 from gdssm.core.validation import require_dim
-from gdssm.symbolic.stepsize import input_law
 
 INPUT_LAWS = ("uniform", "gaussian")
 
@@ -60,19 +58,22 @@ class TaskLaw:
 
     @property
     def input_variance(self) -> float:
-        """sigma^2 = E x_ia^2, from the law's description in :mod:`symbolic.stepsize` (r^2/12 or s^2)."""
-        parameter = self.input_range / 2 if self.inputs == "uniform" else self.input_scale
-        return _variance(self.inputs, sp.Rational(repr(parameter)))
+        """sigma^2 = E x_ia^2 in closed form: a^2/3 for U(-a, a) (a = r/2, so r^2/12) and s^2 for N(0, s^2).
+
+        Exact: the parameter (a, or s) is read as the rational of its shortest decimal (as
+        :mod:`symbolic.stepsize` reads it) and the result rounded once; the tests confirm it equals the SymPy
+        integral of the density (:func:`symbolic.stepsize.input_law`), which is no longer evaluated per draw.
+        """
+        if self.inputs == "uniform":
+            half = Fraction(repr(self.input_range / 2))  # the half-width a = r/2, read as SymPy read it
+            return float(half * half / 3)  # int_{-a}^{a} x^2 / (2a) dx = a^2 / 3
+        scale = Fraction(repr(self.input_scale))
+        return float(scale * scale)
 
     def stretched(self, inputs: float = 1.0, weights: float = 1.0) -> TaskLaw:
         """The law with inputs ``inputs`` times wider and teacher weights ``weights`` times larger."""
         return replace(self, input_range=self.input_range * inputs, input_scale=self.input_scale * inputs,
                        weight_scale=self.weight_scale * weights)
-
-
-@cache
-def _variance(name: str, parameter: sp.Rational) -> float:
-    return float(input_law(name, parameter).sigma2)
 
 
 @dataclass(frozen=True)

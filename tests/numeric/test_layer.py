@@ -167,9 +167,13 @@ def test_neutral_layer_and_float32() -> None:
 
 
 def test_auto_plan_follows_the_documented_rule() -> None:
-    """sequential when Lambda needs a gradient or varies; cumsum when small and Lambda = 1; chunked otherwise."""
+    """statistics for a recognised construction with no gradient wanted; otherwise sequential when Lambda needs a
+    gradient or varies; cumsum when small and Lambda = 1; chunked otherwise."""
     layer = GDSSMLayer.from_construction(k_step(3, 1, 8, 2, "1/8"))
     assert layer.plan(2, 8).path == "sequential"  # grad mode on, Lambda trainable
+    with torch.no_grad():
+        assert layer.plan(2, 8) == Plan("statistics", 8, 2, 1)  # one chunk of 8, one group of both tasks
+    layer.statistics = False  # the general scans' own rule
     with torch.no_grad():
         assert layer.plan(2, 8).path == "cumsum"
         assert layer.plan(2, 8).block == 8

@@ -38,6 +38,19 @@ def test_input_laws_and_stretches() -> None:
     assert gaussian.input_variance == pytest.approx(0.25)
 
 
+@pytest.mark.parametrize("width", [1.0, 2.0, 0.3, 1e-3, 7.25, 123.456])
+def test_closed_form_input_variance_equals_the_sympy_integral(width: float) -> None:
+    """sigma^2 in closed form (a^2/3, s^2) is the SymPy integral of the density, exactly (same float)."""
+    import sympy as sp
+
+    from gdssm.symbolic.stepsize import input_law
+
+    uniform = float(input_law("uniform", sp.Rational(repr(width / 2))).sigma2)
+    gaussian = float(input_law("gaussian", sp.Rational(repr(width))).sigma2)
+    assert TaskLaw(input_range=width).input_variance == uniform
+    assert TaskLaw(inputs="gaussian", input_scale=width).input_variance == gaussian
+
+
 def test_label_noise_and_distractors() -> None:
     noisy = sample_tasks(TaskLaw(noise=0.1), 32, 64, 3, 1, seed=2)
     residual = noisy.y - noisy.x[:, :64] @ noisy.W.transpose(1, 2)
