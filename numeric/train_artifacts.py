@@ -25,6 +25,7 @@ import torch
 
 from gdssm.core.atomic import write_bytes, write_text
 from gdssm.core.errors import BadInput
+from gdssm.numeric.threads import current_request
 from gdssm.numeric.alignment import normalise, trainable_names
 from gdssm.numeric.train import Progress, RunResult, TrainResult, preset, train
 from gdssm.numeric.train_plots import write_plots
@@ -101,7 +102,7 @@ def summary(result: TrainResult, files: dict[str, Any]) -> dict[str, Any]:
         "steps": result.steps, "conventions": CONVENTIONS,
         "training": {"optimizer": "Adam (no weight decay), cosine decay to 0", "lr": spec.lr,
                      "lambda_lr": spec.lambda_lr, "batch": spec.batch, "dtype": "float32",
-                     "metrics_dtype": "float64", "torch_threads": 1},
+                     "metrics_dtype": "float64", "torch_threads": current_request() or 1},
         "zero_predictor_loss": zero_loss(spec.law, spec.f),
         "runs": [run_summary(run) for run in result.runs],
         "files": files,

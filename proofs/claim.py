@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 Target = Construction | ReferenceTwoStep
 
 
+CLAIM_IDS: dict[str, None] = {}
+"""The ids of every claim made so far, in order (the registry makes them all): what a proof's citations are."""
+
+
 @dataclass(frozen=True)
 class Claim:
     """One theorem. ``theorem`` builds its route-1 records (and with them its statement, hypotheses and uses);
@@ -42,6 +46,7 @@ class Claim:
     numeric: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        CLAIM_IDS.setdefault(self.id)  # every claim made is one a proof may cite
         if not self.routes:
             raise ValueError(f"claim {self.id} lists no route")
         given = (self.given_statement, self.given_hypotheses, self.given_uses)
@@ -88,9 +93,7 @@ class Claim:
     def uses(self) -> tuple[str, ...]:
         """The claims the theorem's records cite, or the given ones."""
         if self.theorem is not None:
-            from gdssm.proofs.claims import CLAIMS  # the registry imports this module
-
-            return self.proved().cited(c.id for c in CLAIMS)
+            return self.proved().cited(CLAIM_IDS)
         return self.given_uses or ()
 
     @property
