@@ -25,8 +25,8 @@ import torch
 
 from gdssm.core.atomic import write_bytes, write_text
 from gdssm.core.errors import BadInput
-from gdssm.numeric.threads import current_request
 from gdssm.numeric.alignment import normalise, trainable_names
+from gdssm.numeric.threads import current_request
 from gdssm.numeric.train import Progress, RunResult, TrainResult, preset, train
 from gdssm.numeric.train_plots import write_plots
 from gdssm.numeric.train_targets import zero_loss
