@@ -143,6 +143,8 @@ def _compile(tex: str, prefix: str, figures: tuple[Path, ...], out: Path) -> Non
             raise BadInput(latex_error_message(
                 log.read_text(encoding="latin-1") if log.exists() else "", tex, out.with_suffix(".tex").name,
                 proc.stdout + proc.stderr, kept if log.exists() else None))
+        if log.exists():  # kept beside the PDF: the overfull-box test and a reviewer read it
+            write_bytes(out.with_suffix(".log"), log.read_bytes())
         os.replace(pdf, out)
 
 

@@ -5,19 +5,35 @@ record and what its records used (:class:`proofs.theories.common.Theorem`), its 
 steps are those same records, each side printed by SymPy's LaTeX printer through :func:`proofs.sympy_bridge.latex`.
 Nothing here states a theorem by hand.
 
-A claim is shown as a *lemma* when another claim uses it and as a *theorem* otherwise.
+Every claim is shown as a *theorem* (a result); the records its proof builds before the conclusion are its
+*lemmas*, each stated and proved where it is first needed. Trivial steps (``X = X``: a statement checked uniform
+in its index, an algebra step that changes nothing printed) are folded into the justification of their
+neighbour, and a record identical to one printed earlier (same statement, same steps) is a cross-reference
+instead of a second copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import sympy as sp
 
 from gdssm.proofs.claims import CLAIMS, ROUTES, TRUSTED_BASE, Claim
 from gdssm.proofs.induction import Proof
 from gdssm.proofs.sympy_bridge import latex
 from gdssm.proofs.verify import Outcome
-from gdssm.reports.model import ClaimView, FormalView, ProofStepView, RouteResultView, RouteView
-from gdssm.reports.tex import TexMath
+from gdssm.reports.model import (
+    ClaimView,
+    FormalView,
+    ProofStepView,
+    RecordView,
+    RouteResultView,
+    RouteView,
+    ShownStep,
+)
+from gdssm.reports.prose import ascii_math, fix_math, prose
+from gdssm.reports.tex import TexMath, TexRaw, tex_escape
 
 Outcomes = Mapping[tuple[str, str], Outcome]
 """(claim id, route) -> the outcome of that route on that claim."""
@@ -36,10 +52,107 @@ def result_view(outcome: Outcome) -> RouteResultView:
 def step_views(records: Iterable[Proof]) -> tuple[ProofStepView, ...]:
     """One view per step of the proof records; route 1 (``symbolic``) is the route that checks steps."""
     return tuple(
-        ProofStepView(TexMath(latex(step.lhs)), TexMath(latex(step.rhs)), step.kind.value,
+        ProofStepView(fix_math(latex(step.lhs)), fix_math(latex(step.rhs)), step.kind.value,
                       f"{record.name}: {step.name}", step.hypotheses, {"symbolic": step.ok})
         for record in records for step in record.steps
     )
+
+
+Labels = dict[str, str]
+"""Record name -> the LaTeX label of the record printed for it (the first identical one)."""
+
+
+def _signature(record: Proof) -> tuple[str, ...]:
+    return (latex(record.lhs), latex(record.rhs),
+            *(f"{latex(s.lhs)}={latex(s.rhs)}:{s.kind.value}" for s in record.steps))
+
+
+def record_label(name: str) -> str:
+    """A LaTeX label for a record name."""
+    return "rec-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+def record_labels(claims: Sequence[Claim]) -> tuple[Labels, dict[str, str]]:
+    """(name -> label of the printed record, label -> label of the earlier identical record) over ``claims``."""
+    labels: Labels = {}
+    same: dict[str, str] = {}
+    first: dict[tuple[str, ...], str] = {}
+    for c in claims:
+        if c.theorem is None:
+            continue
+        for record in c.proved().records:
+            label = record_label(record.name)
+            key = _signature(record)
+            if key in first and first[key] != label:
+                same[label] = first[key]
+                labels.setdefault(record.name, first[key])
+            else:
+                first.setdefault(key, label)
+                labels.setdefault(record.name, label)
+    return labels, same
+
+
+def citation(name: str, labels: Labels, claim_no: Mapping[str, int]) -> str:
+    """One cited rule as LaTeX: a lemma or claim by reference, a definition, layer equation or hypothesis as math."""
+    base = name.split(" [")[0]
+    if base in labels:
+        return rf"Lemma~\ref{{{labels[base]}}} (\texttt{{{tex_escape(base)}}})"
+    if base in claim_no:
+        return rf"Theorem~\ref{{claim-{claim_no[base]}}} (\texttt{{{tex_escape(base)}}})"
+    found = re.fullmatch(r"induction hypothesis (\w+\(\w+\))", name)
+    if found:
+        return rf"the induction hypothesis \({ascii_math(found.group(1))}\)"
+    for prefix, words in (("def ", "definition"), ("layer: ", "layer equation")):
+        if name.startswith(prefix):
+            return rf"{words} \({ascii_math(name[len(prefix):])}\)"
+    if "=" in name and not re.search(r"[a-z]{4,}", name):
+        return rf"\({ascii_math(name)}\)"
+    return str(prose(name))
+
+
+def _justification(kind: str, name: str, hypotheses: Iterable[str], folded: Sequence[str], labels: Labels,
+                   claim_no: Mapping[str, int]) -> TexRaw:
+    text = rf"\textit{{{kind}}}: {prose(name)}"
+    cited = [citation(h, labels, claim_no) for h in hypotheses if h != name]
+    if cited:
+        text += "; by " + ", ".join(dict.fromkeys(cited))
+    if folded:
+        text += r" \quad(with " + "; ".join(str(prose(f)) for f in dict.fromkeys(folded)) + ", trivial)"
+    return TexRaw(text)
+
+
+def record_view(record: Proof, labels: Labels, same: Mapping[str, str], claim_no: Mapping[str, int]) -> RecordView:
+    """The record as printed: non-trivial steps with their justifications, trivial ones folded into the next
+    (or, at the end, the previous) step."""
+    shown: list[tuple[TexMath, TexMath, str, str, tuple[str, ...], list[str], dict[str, bool]]] = []
+    pending: list[str] = []
+    trivial = 0
+    for step in record.steps:
+        lhs, rhs = latex(step.lhs), latex(step.rhs)
+        if lhs == rhs:
+            trivial += 1
+            pending.append(step.name)
+            continue
+        shown.append((fix_math(lhs), fix_math(rhs), step.kind.value, step.name, step.hypotheses, pending,
+                      {"symbolic": step.ok}))
+        pending = []
+    if pending and shown:
+        shown[-1][5].extend(pending)
+    steps = tuple(ShownStep(lhs, rhs, _justification(kind, name, hyps, folded, labels, claim_no), status)
+                  for lhs, rhs, kind, name, hyps, folded, status in shown)
+    induction = ""
+    if record.by_induction and record.index is not None:
+        induction = TexRaw(rf"induction on \({sp.latex(record.index)}\) from \({record.least}\)")
+    label = record_label(record.name)
+    return RecordView(record.name, label, fix_math(conclusion_statement(record)), steps, induction,
+                      same.get(label), trivial)
+
+
+def conclusion_statement(record: Proof) -> str:
+    """The record's equation with its index range."""
+    from gdssm.proofs.theories.common import conclusion_tex
+
+    return conclusion_tex(record)
 
 
 def formal_view(c: Claim) -> FormalView | None:
@@ -53,16 +166,21 @@ def formal_view(c: Claim) -> FormalView | None:
 
 
 def claim_view(c: Claim, outcomes: Outcomes, used: frozenset[str],
-               unavailable: Iterable[str] = ()) -> ClaimView:
+               unavailable: Iterable[str] = (), labels: Labels | None = None, same: Mapping[str, str] | None = None,
+               claim_no: Mapping[str, int] | None = None) -> ClaimView:
     """The view of ``c``: statement, hypotheses, per-route results (missing routes stay missing, so an
     unchecked claim is unverified, unless the route's engine is ``unavailable`` here: then the route is
     "not run") and the proof chain of its route-1 records."""
     results = {route: result_view(outcomes[(c.id, route)]) for route in c.routes if (c.id, route) in outcomes}
     not_run = tuple(r for r in c.routes if r not in results and r in set(unavailable))
     steps = step_views(c.proved().records) if c.theorem is not None else ()
-    return ClaimView(c.id, c.title, TexMath(c.statement), tuple(TexMath(h) for h in c.hypotheses), c.uses,
-                     c.routes, results, steps, c.statement_hash, kind="lemma" if c.id in used else "theorem",
-                     not_run=not_run, formal=formal_view(c))
+    if labels is None or same is None:
+        labels, same = record_labels([c])
+    records = tuple(record_view(r, labels, same, claim_no or {}) for r in c.proved().records) \
+        if c.theorem is not None else ()
+    return ClaimView(c.id, c.title, fix_math(c.statement), tuple(fix_math(h) for h in c.hypotheses), c.uses,
+                     c.routes, results, steps, c.statement_hash, kind="theorem", not_run=not_run,
+                     formal=formal_view(c), records=records)
 
 
 def claim_views(outcomes: Outcomes, claims: Iterable[Claim] = CLAIMS,
@@ -74,7 +192,9 @@ def claim_views(outcomes: Outcomes, claims: Iterable[Claim] = CLAIMS,
     chosen = tuple(claims)
     used = frozenset(u for c in chosen for u in c.uses)
     missing = tuple(unavailable_routes()) if unavailable is None else tuple(unavailable)
-    return tuple(claim_view(c, outcomes, used, missing) for c in chosen)
+    labels, same = record_labels(chosen)
+    claim_no = {c.id: i for i, c in enumerate(chosen, start=1)}
+    return tuple(claim_view(c, outcomes, used, missing, labels, same, claim_no) for c in chosen)
 
 
 def formal_files() -> tuple[tuple[str, str], ...]:

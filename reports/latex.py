@@ -28,6 +28,7 @@ import jinja2
 
 from gdssm.core.errors import BadInput
 from gdssm.reports.model import ClaimView, ReportInput
+from gdssm.reports.prose import prose
 from gdssm.reports.tex import TexMath, TexRaw, inline, tex_escape
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -98,9 +99,59 @@ def texjoin(values: Iterable[str], separator: str = ", ") -> TexRaw:
     return TexRaw(separator.join(inline(v) for v in values))
 
 
+def prosejoin(values: Iterable[str], separator: str = ", ") -> TexRaw:
+    """Join items with their ASCII math typeset (:func:`reports.prose.prose`) with a LaTeX ``separator``."""
+    return TexRaw(separator.join(prose(v) for v in values))
+
+
+def hexbreak(value: str, group: int = 16) -> TexRaw:
+    """Prose with every long hex string (a hash) broken into groups that may wrap at the group boundaries."""
+    def split(found: re.Match[str]) -> str:
+        h = found.group(0)
+        return r"\allowbreak ".join(h[i:i + group] for i in range(0, len(h), group))
+
+    return TexRaw(re.sub(r"[0-9a-f]{20,}", split, tex_escape(value)))
+
+
+def ttbreak(value: str) -> TexRaw:
+    """Escaped code (ids, file names) that may break after each underscore and dot inside ``\\texttt``."""
+    return TexRaw(tex_escape(value).replace(r"\_", r"\_\allowbreak{}").replace(".", r".\allowbreak{}"))
+
+
+def shorthash(value: str, keep: int = 12) -> TexRaw:
+    """Prose with every long hex string abbreviated to its first ``keep`` digits (full values in the appendix)."""
+    return TexRaw(re.sub(r"[0-9a-f]{20,}", lambda m: m.group(0)[:keep] + r"\ldots{}", tex_escape(value)))
+
+
+def _top_level_split(tex: str, separator: str) -> list[str]:
+    """``tex`` split at ``separator`` where it is outside every brace group and ``\\left...\\right`` pair."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith(separator, i) and depth == 0:
+            parts.append(tex[start:i].strip())
+            i += len(separator)
+            start = i
+            continue
+        if tex.startswith(r"\left", i):
+            depth += 1
+        elif tex.startswith(r"\right", i):
+            depth -= 1
+        elif tex[i] == "{" and (i == 0 or tex[i - 1] != "\\"):
+            depth += 1
+        elif tex[i] == "}" and (i == 0 or tex[i - 1] != "\\"):
+            depth -= 1
+        i += 1
+    parts.append(tex[start:].strip())
+    return [p for p in parts if p]
+
+
 def display(value: str) -> TexRaw:
     """A :class:`TexMath` as display math ``\\[...\\]``; prose escaped as a paragraph."""
     if isinstance(value, TexMath):
+        parts = _top_level_split(str(value), r";\quad")
+        if len(parts) > 1:  # a conjunction of equations: one line each, so that none runs past the margin
+            body = r"\begin{gather*} " + r" \\ ".join(parts) + r" \end{gather*}"
+            return TexRaw(r"{\small " + body + "}" if max(map(len, parts)) > 150 else body)
         return TexRaw(rf"\[ {value} \]")
     return TexRaw(tex_escape(value))
 
@@ -123,7 +174,9 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=finalize,
     )
-    env.filters.update(escape=tex_escape, inline=inline, display=display, texjoin=texjoin)
+    env.filters.update(escape=tex_escape, inline=inline, display=display, texjoin=texjoin, prose=prose,
+                       prosejoin=prosejoin, hexbreak=hexbreak, shorthash=shorthash,
+                       ttbreak=ttbreak)
     return env
 
 

@@ -66,6 +66,34 @@ class ProofStepView:
 
 
 @dataclass(frozen=True)
+class ShownStep:
+    """A non-trivial step as printed: ``lhs = rhs``, its justification (LaTeX: the rule or hypothesis it names,
+    trivial neighbours folded in) and each step-checking route's verdict."""
+
+    lhs_tex: TexMath
+    rhs_tex: TexMath
+    justification: str
+    status: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """One proof record of a claim's route-1 theorem: a sub-lemma (or the conclusion, the last record).
+
+    ``label`` is its LaTeX label; ``same_as`` the label of an identical record printed earlier (then the chain is
+    not printed again); ``induction`` says how it is proved (``induction on k from 0``, or "")."""
+
+    name: str
+    label: str
+    statement: TexMath
+    steps: tuple[ShownStep, ...]
+    induction: str = ""
+    same_as: str | None = None
+    trivial: int = 0
+    """How many trivial steps (X = X) were folded into their neighbours."""
+
+
+@dataclass(frozen=True)
 class FormalView:
     """A claim's kernel-checked form: the ``.v`` file, its theorem names, and whether the statement was
     generated from the description or stated by the library (``statement``), with ``source`` saying from what."""
@@ -96,6 +124,23 @@ class ClaimView:
     not_run: tuple[str, ...] = ()
     """Required routes whose engine is not installed here (e.g. coq without coqc): not checked, not failed."""
     formal: FormalView | None = None
+    records: tuple[RecordView, ...] = ()
+    """The route-1 records as printed (sub-lemmas first, the conclusion last); empty for a claim without one."""
+
+    @property
+    def lemmas(self) -> tuple[RecordView, ...]:
+        """The records before the conclusion: the sub-lemmas the proof states and uses."""
+        return self.records[:-1]
+
+    @property
+    def conclusion(self) -> RecordView | None:
+        """The record whose equation is the statement."""
+        return self.records[-1] if self.records else None
+
+    @property
+    def shown_steps(self) -> int:
+        """Distinct non-trivial steps printed for this claim (records printed earlier are not counted)."""
+        return sum(len(r.steps) for r in self.records if r.same_as is None)
 
     def __post_init__(self) -> None:
         _require_math("ClaimView", "statement_tex", self.statement_tex)
