@@ -172,7 +172,8 @@ def test_the_first_ctrl_c_stops_within_2_s_exits_130_and_cleans_up(name: str, tm
     (tmp_path / "earlier" / "report.tex").write_text("an earlier report")
     (tmp_path / "earlier" / "report.pdf").write_bytes(b"%PDF earlier")
     if "k2.json" in argv:
-        assert cli.main(["derive", "--construction", "k-step", "--f", "6", "--m", "2", "--n", "12", "--steps", "3",
+        # large enough that its exact route runs past the interrupt (about 25 s here), on any machine
+        assert cli.main(["derive", "--construction", "k-step", "--f", "10", "--m", "3", "--n", "40", "--steps", "4",
                          "--eta", "1/5", "-o", str(tmp_path / "k2.json")]) == 0
     before = tree(tmp_path)
     code, err, seconds = interrupt(argv, tmp_path, after=4.0)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "gdssm", "symbolic", "numeric", "proofs", "reports")
+SOURCES = ("pyproject.toml", "README.md", "gdssm", "symbolic", "numeric", "proofs", "reports", "coq")
 SUBPACKAGES = ("symbolic", "numeric", "proofs", "reports")
 PIP = [sys.executable, "-m", "pip"]
 
