@@ -93,7 +93,7 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
     stage("property run")
     runs = evidence.property_runs(PROPERTY_EXAMPLES, s.seed)
     stage("loss vs k")
-    losses = evidence.loss_vs_k(s.f, s.m, s.N, s.max_steps, seed=s.seed)
+    losses = evidence.loss_vs_k(s.max_steps, seed=s.seed)
     stage("error vs N")
     errors = evidence.error_vs_n(s.f, s.m, max(1, min(s.max_steps, 3)), ERROR_NS, seed=s.seed)
     stage("mutants")
@@ -113,6 +113,7 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
         step_size=step_size_view(optimal_step_summary(input_law("uniform"), s.f, s.N)),
         numeric_tables=(exact, evidence.property_table(runs), evidence.figure_settings(s.f, s.m, s.N, s.seed)),
         loss_vs_k=losses,
+        loss_vs_k_caption=evidence.loss_vs_k_caption(s.max_steps),
         error_vs_N=errors,
         two_step_audit=audit,
         conventions={**CONVENTIONS, **{f"ref.{key}": value for key, value in REFERENCE_CONVENTIONS.items()}},

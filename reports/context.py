@@ -105,6 +105,8 @@ def template_context(report: ReportInput, figures: Mapping[str, str]) -> dict[st
         "step_setting": step_setting,
         "numeric_tables": report.numeric_tables,
         "loss_table": series_table(report.loss_vs_k, "k"),
+        "loss_caption": report.loss_vs_k_caption,
+        "compact": False,  # series.tex: set true (``with``) for a table with many series
         "error_table": series_table(report.error_vs_N, "N"),
         "figures": dict(figures),
         "two_step_audit": report.two_step_audit,

@@ -2,7 +2,9 @@
 
 * :func:`exact_at_dims` -- route 2 on the one-step and k-step constructions at (f, m, N) itself;
 * :func:`property_table` -- the Hypothesis property run (layer vs autograd GD) summarised by dtype;
-* :func:`loss_vs_k` -- query loss of k GD steps and of the k-step GD-SSM, k = 0..K, on the same tasks;
+* :func:`loss_vs_k` -- query loss of k GD steps and of the k-step GD-SSM, k = 0..K, on the same tasks, at the
+  paper's f = N = 10 with Gaussian inputs and the derived optimal step sizes (constant and per-step,
+  :mod:`symbolic.schedules`), beside the derived exact expected loss (:mod:`symbolic.kstep_loss`);
 * :func:`error_vs_n` -- the largest |GD-SSM - GD| at every prefix against the context length N;
 * :func:`mutant_views` -- every mutant run through route 1 (the theorem about the mutated description), the exact
   route, Z3 and the numeric check.
@@ -27,7 +29,9 @@ from gdssm.proofs.route_exact import check_exact
 from gdssm.proofs.route_z3 import check_z3
 from gdssm.reports.model import MutantView, NumericTable
 from gdssm.symbolic.constructions import Construction, k_step, one_step
+from gdssm.symbolic.kstep_loss import coordinate_law, expected_loss, trace_moments
 from gdssm.symbolic.mutants import MUTANTS, Mutant
+from gdssm.symbolic.schedules import optimal_constant, optimal_per_step
 from gdssm.symbolic.stepsize import input_law, optimal_alpha
 
 LAW = TaskLaw(inputs="uniform", input_range=1.0)
@@ -36,7 +40,14 @@ MUTANT_ETA = sp.Rational(1, 2)
 MUTANT_STEPS = 2
 """The mutants break a k = 2 construction, so that the readout mutants apply."""
 MUTANT_EXAMPLES = 4
-LOSS_TASKS = 2000
+LOSS_TASKS = 1000
+LOSS_DIMS = (10, 1, 10)
+"""(f, m, N) of the loss-vs-k figure: the paper's f = N = 10; the loss per output dimension does not depend on m
+(the rows of W are independent), so m = 1."""
+LOSS_LAW = TaskLaw(inputs="gaussian", input_scale=1.0)
+"""x ~ N(0, I), W ~ N(0, I): the law whose trace moments are exact at every k (Wishart closed forms)."""
+SCHEDULES = {"constant": optimal_constant, "per-step": optimal_per_step}
+"""The derived step sizes of the loss-vs-k figure: the optimal constant alpha*_k and the optimal per-step schedule."""
 ERROR_TASKS = 8
 
 
@@ -77,35 +88,68 @@ def property_runs(examples: int, seed: int) -> dict[str, CheckReport]:
 def figure_settings(f: int, m: int, N: int, seed: int) -> NumericTable:
     """How the two figures were measured."""
     law = "x ~ U(-1/2, 1/2), W ~ N(0, I), noise-free labels"
+    lf, lm, lN = LOSS_DIMS
     return NumericTable("Setting of the figures below", ("figure", "construction", "step size", "data"), (
-        ("loss vs k", f"k-step, f = {f}, m = {m}, N = {N}", f"eta* = {sp.sstr(optimal_eta(f, N))} (one-step optimum)",
-         f"{LOSS_TASKS} tasks, seed {seed}, {law}; query loss 1/(2m) ||yhat - W x_q||^2"),
+        ("loss vs k", f"k-step, f = {lf}, m = {lm}, N = {lN} (the paper's setting)",
+         "derived optima for each k: constant alpha*_k and per-step alpha_0..alpha_(k-1)",
+         f"{LOSS_TASKS} tasks, seed {seed}, x ~ N(0, I), W ~ N(0, I), noise-free labels; query loss "
+         "1/(2m) ||yhat - W x_q||^2, mean +- standard error; exact expected loss derived"),
         ("error vs N", f"k-step, f = {f}, m = {m}", "eta*(f, N)", f"{ERROR_TASKS} tasks per N, seed {seed}, {law}; "
          "max over prefixes"),
     ))
-
-
-def _query_loss(pred: torch.Tensor, target: torch.Tensor) -> float:
-    """1/(2 B m) sum ||pred - target||^2."""
-    return float(0.5 * (pred - target).pow(2).mean())
 
 
 Series = dict[str, tuple[float, ...]]
 """An axis and series of equal length (see :class:`reports.model.ReportInput`)."""
 
 
-def loss_vs_k(f: int, m: int, N: int, max_steps: int, tasks: int = LOSS_TASKS, seed: int = 0) -> Series:
-    """Query loss of k GD steps (autograd oracle) and of the k-step GD-SSM for k = 0..max_steps at eta*."""
-    batch = sample_tasks(LAW, tasks, N, f, m, seed=seed)
+def loss_vs_k(max_steps: int, tasks: int = LOSS_TASKS, seed: int = 0) -> Series:
+    """Query loss of k GD steps (autograd oracle) and of the k-step GD-SSM for k = 0..max_steps at :data:`LOSS_DIMS`.
+
+    For each schedule of :data:`SCHEDULES` and each k the step sizes are derived exactly from the Gaussian trace
+    moments; both methods run on the same ``tasks`` tasks. Series per schedule S: ``"GD, S"`` and ``"GD-SSM, S"``
+    (mean loss), ``"s.e., S"`` (standard error of the GD-SSM mean; GD's agrees to rounding) and ``"exact, S"``
+    (the derived expected loss at the step sizes used).
+    """
+    f, m, N = LOSS_DIMS
+    moments = trace_moments(coordinate_law("gaussian", sp.Rational(str(LOSS_LAW.input_scale))), 2 * max_steps, f, N)
+    batch = sample_tasks(LOSS_LAW, tasks, N, f, m, seed=seed)
     target = (batch.W @ batch.x[:, N].unsqueeze(-1)).squeeze(-1)
-    eta = optimal_eta(f, N)
-    gd, ssm = [], []
-    for k in range(max_steps + 1):
-        c = k_step(f, m, N, k, eta)
-        gd.append(_query_loss(gd_predictions(c.gd, batch.x, batch.y, prefixes=[N])[:, 0], target))
-        with torch.no_grad():
-            ssm.append(_query_loss(GDSSMLayer.from_construction(c)(batch.x, batch.y)[:, -1], target))
-    return {"k": tuple(float(k) for k in range(max_steps + 1)), "GD": tuple(gd), "GD-SSM": tuple(ssm)}
+    out: dict[str, list[float]] = {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: one thread is faster, and much faster on a loaded machine
+    try:
+        for name, derive in SCHEDULES.items():
+            for k in range(max_steps + 1):
+                etas = derive(k, moments).etas
+                gd, ssm = _task_losses(f, m, N, k, etas, batch.x, batch.y, target)
+                exact = expected_loss([e / N for e in etas], moments, sp.Rational(str(LOSS_LAW.weight_scale)) ** 2)
+                for label, value in (("GD", float(gd.mean())), ("GD-SSM", float(ssm.mean())),
+                                     ("s.e.", float(ssm.std() / tasks**0.5)), ("exact", float(exact))):
+                    out.setdefault(f"{label}, {name}", []).append(value)
+    finally:
+        torch.set_num_threads(threads)
+    return {"k": tuple(float(k) for k in range(max_steps + 1)), **{key: tuple(v) for key, v in out.items()}}
+
+
+def loss_vs_k_caption(max_steps: int, tasks: int = LOSS_TASKS) -> str:
+    """The caption of the loss-vs-k figure: law, step sizes, number of tasks."""
+    f, m, _ = LOSS_DIMS
+    return (f"Query loss against the number of GD steps k = 0..{max_steps} at f = N = {f} (m = {m}), inputs "
+            f"x ~ N(0, I) and weights W ~ N(0, I), noise-free labels: gradient descent and the GD-SSM layer on the "
+            f"same {tasks} tasks, mean +- one standard error, at the derived optimal constant step alpha*_k and "
+            "the derived optimal per-step schedule for each k; lines: the derived exact expected loss at the "
+            "same step sizes.")
+
+
+def _task_losses(f: int, m: int, N: int, k: int, etas: Sequence[sp.Rational], x: torch.Tensor, y: torch.Tensor,
+                 target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-task query losses 1/(2m) ||yhat - W x_q||^2 of GD-k and of the k-step GD-SSM at the steps ``etas``."""
+    c = k_step(f, m, N, k, etas=etas) if k else k_step(f, m, N, 0, 1)  # k = 0: no step, eta unused
+    gd = gd_predictions(c.gd, x, y, prefixes=[N])[:, 0]
+    with torch.no_grad():
+        ssm = GDSSMLayer.from_construction(c)(x, y)[:, -1]
+    return 0.5 * (gd - target).pow(2).mean(-1), 0.5 * (ssm - target).pow(2).mean(-1)
 
 
 def error_vs_n(f: int, m: int, k: int, Ns: Sequence[int], tasks: int = ERROR_TASKS, seed: int = 0) -> Series:

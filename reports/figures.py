@@ -51,8 +51,38 @@ def _series_plot(data: Mapping[str, Sequence[float]], axis: str, xlabel: str, yl
 
 
 def loss_vs_k_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
-    """Loss against the number of steps k for each method (key ``"k"`` plus one series per method)."""
-    return _series_plot(data, "k", "steps k", "loss", log=False)
+    """Loss against the number of steps k (key ``"k"``), as :func:`reports.evidence.loss_vs_k` lays it out.
+
+    A series ``"exact, S"`` is drawn as a line; any other series ``"M, S"`` as markers with error bars from
+    ``"s.e., S"`` when there is one (GD-SSM shifted right a little so that it does not hide GD).
+    """
+    with style.context("default"):
+        fig = Figure(figsize=(4.8, 3.2))
+        ax = fig.add_subplot()
+        xs = list(data["k"])
+        colours: dict[str, str] = {}
+        markers = 0
+        for label, ys in data.items():
+            method, _, schedule = label.partition(", ")
+            if label == "k" or method == "s.e.":
+                continue
+            colour = colours.setdefault(schedule, f"C{len(colours)}")
+            if method == "exact":
+                ax.plot(xs, list(ys), "-", color=colour, linewidth=1.0, label=f"exact, {schedule}" if schedule
+                        else "exact")
+                continue
+            err = data.get(f"s.e., {schedule}") if schedule else None
+            shift = 0.12 * (markers % 2)
+            ax.errorbar([x + shift for x in xs], list(ys), yerr=list(err) if err is not None else None,
+                        fmt="os"[markers % 2], color=colour, markersize=3.5, capsize=2, linewidth=0.8,
+                        markerfacecolor="none" if markers % 2 else colour, label=label)
+            markers += 1
+        ax.grid(True, alpha=0.3)
+        ax.set_xlabel("steps k")
+        ax.set_ylabel("query loss")
+        ax.legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+        return _pdf(fig)
 
 
 def error_vs_n_pdf(data: Mapping[str, Sequence[float]]) -> bytes:

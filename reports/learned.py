@@ -14,8 +14,9 @@ from typing import Any
 from gdssm.numeric.train import PRESETS
 from gdssm.numeric.train_artifacts import load_outputs
 from gdssm.reports.model import LearnedView, NumericTable
+from gdssm.reports.tex import TexMath
 
-HEADER = ("run", "loss", "GD target", "gap", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
+HEADER = ("run", "loss", "GD target", "gap (paired, s.e.)", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
           "50/50 loss")
 FIGURE_CAPTIONS = {
     "loss": "Training loss against the GD target loss",
@@ -35,10 +36,26 @@ def _distance(value: Any) -> str:
     return _number(value)
 
 
+def _sci(value: float, signed: bool = False) -> str:
+    """``value`` to 2 significant digits as LaTeX math (``2.0 \\times 10^{-5}``)."""
+    mantissa, _, exponent = f"{value:{'+' if signed else ''}.1e}".partition("e")
+    power = int(exponent)
+    return mantissa if power == 0 else rf"{mantissa} \times 10^{{{power}}}"
+
+
+def gap_cell(headline: Mapping[str, Any]) -> str:
+    """The loss gap: the paired difference (trained - derived layer on the same tasks) +- its standard error when
+    the summary holds both, else the relative gap to the GD target's expected loss."""
+    diff, stderr = headline.get("paired_difference"), headline.get("paired_stderr")
+    if isinstance(diff, int | float) and isinstance(stderr, int | float):
+        return TexMath(rf"{_sci(diff, signed=True)} \pm {_sci(stderr)}")
+    return f"{headline['loss_gap_rel']:+.2%}"
+
+
 def run_row(run: Mapping[str, Any]) -> tuple[str, ...]:
     """One table row from a run of ``summary.json``."""
     h = run["headline"]
-    return (f"k = {run['k']}", _number(h["loss"]), _number(h["target_loss"]), f"{h['loss_gap_rel']:+.2%}",
+    return (f"k = {run['k']}", _number(h["loss"]), _number(h["target_loss"]), gap_cell(h),
             _number(h["sensitivity_cosine"]), _number(h["sensitivity_l2"]), _number(h["prediction_l2"]),
             _distance(h["parameter_distance"]), _number(h["interpolation_loss"]))
 

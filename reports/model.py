@@ -302,6 +302,8 @@ class ReportInput:
     step_size: dict[str, str] = field(default_factory=dict)
     numeric_tables: tuple[NumericTable, ...] = ()
     loss_vs_k: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    loss_vs_k_caption: str = ""
+    """What the loss-vs-k figure shows (law, step sizes, tasks); empty: a generic caption."""
     error_vs_N: dict[str, tuple[float, ...]] = field(default_factory=dict)
     two_step_audit: dict[str, str] = field(default_factory=dict)
     conventions: dict[str, str] = field(default_factory=dict)

@@ -64,12 +64,18 @@ def test_loss_vs_k_data_shows_gd_and_the_layer_coincide(built: Path) -> None:
     """The series table under the loss figure: GD and GD-SSM agree to the printed digits at every k."""
     tex = built.with_suffix(".tex").read_text(encoding="utf-8")
     section = tex[tex.index("Loss against the number of steps"):tex.index("Error against the context length")]
-    lines = (line.split("%tpl:")[0].rstrip() for line in section.splitlines())
-    rows = [line for line in lines if line.count("&") == 2 and line.endswith(r"\\") and line[0].isdigit()]
+    lines = [line.split("%tpl:")[0].rstrip() for line in section.splitlines()]
+    header = next(line for line in lines if line.startswith("k &"))
+    names = [cell.strip().rstrip("\\").strip() for cell in header.split("&")]
+    rows = [line for line in lines if line.count("&") == len(names) - 1 and line.endswith(r"\\") and line[0].isdigit()]
     assert len(rows) == 11  # k = 0..10
+    pairs = [(i, names.index(name.replace("GD", "GD-SSM", 1))) for i, name in enumerate(names)
+             if name.startswith("GD,")]
+    assert pairs
     for row in rows:
-        _, gd, ssm = (cell.strip().rstrip("\\").strip() for cell in row.split("&"))
-        assert gd == ssm
+        cells = [cell.strip().rstrip("\\").strip() for cell in row.split("&")]
+        for gd, ssm in pairs:
+            assert cells[gd] == cells[ssm]
 
 
 def test_without_tex_the_tex_is_written_reproducibly_and_exit_0(tmp_path: Path) -> None:
