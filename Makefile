@@ -22,11 +22,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 tex:
-	@bash scripts/ensure-tex.sh
+	@bash scripts/ensure-debian-packages.sh "TeX" "the report will be written as .tex only" texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures latexmk poppler-utils
 
 # coqc and MathComp for the Coq route (apt when root; otherwise one line says what to install).
 coq:
-	@bash scripts/ensure-coq.sh
+	@bash scripts/ensure-debian-packages.sh "Coq and MathComp" "the claims will not be Coq-checked" coq libcoq-mathcomp-ssreflect libcoq-mathcomp-algebra
 
 demo: setup tex coq
 	@bash scripts/demo.sh

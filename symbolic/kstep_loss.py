@@ -46,7 +46,16 @@ import numpy as np
 import sympy as sp
 
 from gdssm.core.errors import BadInput
-from gdssm.symbolic.stepsize import DEFAULT_HALF_WIDTH, F_SYM, N_SYM, Exact, InputLaw, _exact, _positive
+from gdssm.symbolic.stepsize import (
+    DEFAULT_HALF_WIDTH,
+    F_SYM,
+    N_SYM,
+    Exact,
+    InputLaw,
+    _dimension,
+    _exact,
+    _positive,
+)
 
 LAMBDA = sp.Symbol("lambda", real=True)
 """The spectral variable of the residual polynomial r(lambda)."""
@@ -161,21 +170,12 @@ class TraceMoments:
 
     def at(self, f: int, N: int) -> TraceMoments:
         """The moments at concrete f, N (exact values are substituted; estimates must already be there)."""
-        dims = {F_SYM: _dim("f", f), N_SYM: _dim("N", N)}
+        dims = {F_SYM: _dimension("f", f), N_SYM: _dimension("N", N)}
         if not self.exact and (self.f != dims[F_SYM] or self.N != dims[N_SYM]):
             raise BadInput(f"Monte Carlo moments were estimated at f={self.f}, N={self.N}, not f={f}, N={N}")
         values = tuple(sp.expand(sp.sympify(v).subs(dims, simultaneous=True)) for v in self.values)
         return TraceMoments(self.law, self.sigma2, dims[F_SYM], dims[N_SYM], values, self.exact, self.method,
                             self.stderr)
-
-
-def _dim(name: str, value: int | sp.Expr) -> sp.Expr:
-    if isinstance(value, bool) or not isinstance(value, int | sp.Expr):
-        raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
-    expr = sp.sympify(value)
-    if expr.is_integer is not True or expr.is_positive is not True:
-        raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
-    return expr
 
 
 def _order(n: object) -> int:
@@ -187,7 +187,7 @@ def _order(n: object) -> int:
 def wishart_power_sum(partition: Sequence[int], f: int | sp.Expr = F_SYM, N: int | sp.Expr = N_SYM) -> sp.Expr:
     """E prod_j tr G^{lambda_j} for G = X^T X, X an N x f matrix of i.i.d. N(0, 1) entries (Stein recursion)."""
     parts = tuple(sorted((_order(p) for p in partition), reverse=True))
-    f_, n_ = _dim("f", f), _dim("N", N)
+    f_, n_ = _dimension("f", f), _dimension("N", N)
     if f_.is_Integer and n_.is_Integer:
         return sp.Integer(_power_sum_int(parts, int(f_), int(n_)))
     poly = _power_sum_poly(parts)
@@ -243,7 +243,7 @@ def gaussian_trace_moments(n: int, f: int | sp.Expr = F_SYM, N: int | sp.Expr = 
     """m_i = E tr G^i = sigma^{2i} E tr W^i (W real Wishart with N degrees of freedom, identity scale), i <= n."""
     _order(n)
     s2 = _positive("variance sigma^2", sigma2)
-    f_, n_ = _dim("f", f), _dim("N", N)
+    f_, n_ = _dimension("f", f), _dimension("N", N)
     values = tuple(sp.expand(s2**i * wishart_power_sum((i,), f_, n_)) for i in range(n + 1))
     return TraceMoments("gaussian", s2, f_, n_, values, True,
                         "exact: real Wishart moments by Gaussian integration by parts (Stein recursion)")
@@ -353,7 +353,7 @@ def iid_trace_moments(law: CoordinateLaw | Callable[[int], sp.Expr], n: int, f: 
                        f"(k = {EXACT_PATTERN_LIMIT // 2}); order {n} would take days: use Monte Carlo")
     moment = law.moment if isinstance(law, CoordinateLaw) else law
     label = name or (law.name if isinstance(law, CoordinateLaw) else "iid")
-    f_, n_ = _dim("f", f), _dim("N", N)
+    f_, n_ = _dimension("f", f), _dimension("N", N)
     if moment(1) != 0:
         raise BadInput(f"the pattern enumeration needs zero-mean coordinates; E x = {moment(1)}")
     values = []
