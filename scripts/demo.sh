@@ -8,7 +8,11 @@ echo "== derive: the k-step construction (f=2, m=1, N=3, k=3, eta symbolic) -> o
 $G derive --construction k-step --f 2 --m 1 --n 3 --steps 3 --eta symbolic --format json -o out/k-step.json
 echo "== derive: optimal one-step step size (f = N = 10, x ~ U(-1/2, 1/2))"
 $G derive --optimal-eta --law uniform --f 10 --n 10 --format text | grep -E '^(alpha_star|eta_star|loss_star):'
-echo "== verify: every claim by every route it lists -> out/certificates.json"
+echo "== schedule: exact expected loss of 3 GD steps and its optimal step sizes (f = N = 10, x ~ U(-1/2, 1/2))"
+$G schedule --law uniform --f 10 --n 10 --steps 3 | grep -E '^(loss_constant|  alpha|  loss)' | head -8
+echo "== verify: the derived file, checked against the GD its header names (nothing in it is trusted)"
+$G verify --construction-file out/k-step.json
+echo "== verify: every claim by every route it lists (symbolic, coq, exact, z3, numeric) -> out/certificates.json"
 $G verify
 echo "== check: derived weights vs autograd GD in PyTorch"
 $G check --examples 100 --seed 0
