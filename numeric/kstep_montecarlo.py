@@ -145,7 +145,7 @@ def estimated_moments(law: str, f: int, N: int, order: int, tasks: int = 200000,
     errors = powers.std(axis=0, ddof=1) / math.sqrt(tasks)
     coord = coordinate_law(law, parameter)
     values = (sp.Integer(f), *(sp.Rational(repr(float(v))) for v in means[1:]))
-    return TraceMoments(law, sp.sympify(coord.sigma2), sp.Integer(f), sp.Integer(N), values, False,
+    return TraceMoments(law, sp.sympify(coord.sigma2, strict=True), sp.Integer(f), sp.Integer(N), values, False,
                         f"Monte Carlo estimate: sample means of tr G^i over {tasks} tasks (numpy default_rng({seed}))",
                         tuple(float(e) for e in errors))
 
@@ -252,7 +252,7 @@ def derived_target_fields(law: TaskLaw, f: int, N: int, k: int, kind: str, tasks
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise BadInput(f"number of steps k must be an integer >= 1, got {k!r}")
     name, parameter = _law_of(law)
-    if name == "gaussian" and not sp.sympify(parameter**2).is_Rational:
+    if name == "gaussian" and not sp.sympify(parameter**2, strict=True).is_Rational:
         raise BadInput(f"the derived schedules need a rational variance, got input_scale {law.input_scale}")
     s_w2 = sp.Rational(repr(law.weight_scale**2))
     if name == "gaussian" or 2 * k <= 8:

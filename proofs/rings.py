@@ -58,7 +58,7 @@ class Ring:
 
     def __call__(self, expr: Any) -> Any:
         """The image of ``expr`` (a SymPy number or polynomial in the ring's symbols)."""
-        key = expr if isinstance(expr, sp.Basic) else sp.sympify(expr)
+        key = expr if isinstance(expr, sp.Basic) else sp.sympify(expr, strict=True)
         if key not in self._cache:
             self._cache[key] = self._evaluate(key)
         return self._cache[key]

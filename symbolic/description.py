@@ -92,7 +92,7 @@ class Description:
             return explicit(expr, mats, {**dims, **binding})
 
         def at(fn: sp.Lambda, n: int) -> tuple[sp.Expr, ...]:
-            return tuple(sp.sympify(fn(i)).subs(dims).subs(binding) for i in range(n))  # fn(0), ..., fn(n-1)
+            return tuple(sp.sympify(fn(i), strict=True).subs(dims).subs(binding) for i in range(n))  # fn(0)..fn(n-1)
 
         steps = int(self.readout_steps.subs(dims))
         readout = Readout(rho=at(self.rho, max(steps - 1, 0)), beta=at(self.beta, max(steps - 1, 0)),
@@ -107,7 +107,7 @@ def explicit(expr: sp.Basic, mats: Mapping[sp.MatrixSymbol, sp.Matrix], scalars:
     expression and never expands a symbolic matrix entry by entry.
     """
     def dim(n: sp.Expr) -> int:
-        return int(sp.sympify(n).subs(scalars))  # a symbolic size at these dimensions
+        return int(sp.sympify(n, strict=True).subs(scalars))  # a symbolic size at these dimensions
 
     if isinstance(expr, sp.MatrixSymbol):
         return mats[expr]
@@ -127,7 +127,7 @@ def explicit(expr: sp.Basic, mats: Mapping[sp.MatrixSymbol, sp.Matrix], scalars:
         out = explicit(factors[0], mats, scalars)
         for factor in factors[1:]:
             out = out * explicit(factor, mats, scalars)
-        return sp.sympify(scalar).subs(scalars) * out
+        return sp.sympify(scalar, strict=True).subs(scalars) * out
     if isinstance(expr, sp.MatrixBase):
         return sp.Matrix(expr).subs(scalars)  # explicit entries (Q, d)
     raise TypeError(f"cannot make {expr!r} explicit")

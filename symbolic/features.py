@@ -73,7 +73,7 @@ CORRECT = DataMap()
 def on_features(desc: Description) -> Description:
     """``desc`` with f replaced by p in every field (E_x becomes H x p, W_0 m x p)."""
     def sub(expr: Any) -> Any:
-        return expr if expr is None else sp.sympify(expr).xreplace({descriptions.f: p})
+        return expr if expr is None else sp.sympify(expr, strict=True).xreplace({descriptions.f: p})
 
     changes = {name: sub(getattr(desc, name)) for name in ("V1", "V2", "V3", "Lambda", "C", "F", "R", "W0")}
     return desc.changed(**changes, hypotheses=tuple(desc.hypotheses))
@@ -123,7 +123,7 @@ class PolynomialMap:
     def __post_init__(self) -> None:
         if not self.components or not self.inputs:
             raise BadInput("a feature map needs at least one input and one component")
-        polys = tuple(sp.Poly(sp.sympify(c), *self.inputs) for c in self.components)
+        polys = tuple(sp.Poly(sp.sympify(c, strict=True), *self.inputs) for c in self.components)
         object.__setattr__(self, "_polys", polys)
 
     @property
@@ -303,7 +303,7 @@ def feature_mutant(name: str) -> FeatureMutant:
 
 def coefficient_symbols(items: Sequence[Any]) -> set[sp.Symbol]:
     """Free symbols of coefficient expressions."""
-    return {s for item in items for s in sp.sympify(item).free_symbols if isinstance(s, sp.Symbol)}
+    return {s for item in items for s in sp.sympify(item, strict=True).free_symbols if isinstance(s, sp.Symbol)}
 
 
 __all__ = ["CORRECT", "FEATURE_DESCRIPTIONS", "FEATURE_MUTANTS", "DataMap", "E_phi", "FeatureConstruction",

@@ -173,7 +173,7 @@ class TraceMoments:
         dims = {F_SYM: _dimension("f", f), N_SYM: _dimension("N", N)}
         if not self.exact and (self.f != dims[F_SYM] or self.N != dims[N_SYM]):
             raise BadInput(f"Monte Carlo moments were estimated at f={self.f}, N={self.N}, not f={f}, N={N}")
-        values = tuple(sp.expand(sp.sympify(v).subs(dims, simultaneous=True)) for v in self.values)
+        values = tuple(sp.expand(sp.sympify(v, strict=True).subs(dims, simultaneous=True)) for v in self.values)
         return TraceMoments(self.law, self.sigma2, dims[F_SYM], dims[N_SYM], values, self.exact, self.method,
                             self.stderr)
 
@@ -365,7 +365,7 @@ def iid_trace_moments(law: CoordinateLaw | Callable[[int], sp.Expr], n: int, f: 
                 total += count * _falling(N_SYM, b_i) * _falling(F_SYM, b_a) * weight
         values.append(sp.expand(total.subs({F_SYM: f_, N_SYM: n_}, simultaneous=True)) if i else f_)
     sigma2 = moment(2)
-    return TraceMoments(label, sp.sympify(sigma2), f_, n_, tuple(values), True,
+    return TraceMoments(label, sp.sympify(sigma2, strict=True), f_, n_, tuple(values), True,
                         "exact: index patterns of tr G^n (set partitions of example and coordinate indices, "
                         "falling-factorial counts, coordinate moments by integration)")
 

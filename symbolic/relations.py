@@ -154,7 +154,7 @@ def preconditioned_statement(k_show: int = 2) -> tuple[sp.Expr, ...]:
 
 # -- counts ----------------------------------------------------------------------------------------------------------
 def _entries(shape: tuple[Any, Any]) -> sp.Expr:
-    return sp.expand(sp.sympify(shape[0]) * sp.sympify(shape[1]))
+    return sp.expand(sp.sympify(shape[0], strict=True) * sp.sympify(shape[1], strict=True))
 
 
 TRAINED_ONE_STEP: tuple[str, ...] = ("Q", "Lambda", "d", "C")
@@ -165,7 +165,8 @@ TRAINED_K_STEP: tuple[str, ...] = ("Q", "Lambda", "d", "C", "R", "beta", "c")
 
 def layer_shapes(description: Description, steps: sp.Expr) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     """The parameter shapes of a description (symbolic H, m) and its readout constants for ``steps`` readout terms."""
-    shapes = {name: tuple(sp.sympify(n) for n in matrix.shape) for name, matrix in description.matrices().items()}
+    shapes = {name: tuple(sp.sympify(n, strict=True) for n in matrix.shape)
+              for name, matrix in description.matrices().items()}
     out: dict[str, tuple[sp.Expr, sp.Expr]] = {name: (s[0], s[1]) for name, s in shapes.items()}
     out.update({"rho": (steps - 1, sp.Integer(1)), "beta": (steps - 1, sp.Integer(1)), "c": (steps, sp.Integer(1))})
     return out
@@ -191,12 +192,13 @@ def layer_counts(kind: str) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
     state = _entries(description.Lambda.shape)
     every = sum((_entries(s) for s in shapes.values()), sp.Integer(0))
     learned = sum((_entries(shapes[name]) for name in trained), sp.Integer(0))
-    return tuple(sp.expand(sp.sympify(e).subs(dims, simultaneous=True)) for e in (state, every, learned, nonzero))
+    return tuple(sp.expand(sp.sympify(e, strict=True).subs(dims, simultaneous=True))
+                 for e in (state, every, learned, nonzero))
 
 
 def lsa_shapes(f_: Any = f, m_: Any = m) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     """One-head linear self-attention on tokens e = (x, y) in R^{f+m}, key size f + m: W_K, W_Q, W_V, P."""
-    width = sp.sympify(f_) + sp.sympify(m_)
+    width = sp.sympify(f_, strict=True) + sp.sympify(m_, strict=True)
     return {"W_K": (width, width), "W_Q": (width, width), "W_V": (width, width), "P": (width, width)}
 
 
@@ -235,7 +237,7 @@ def gated_rnn_shapes(d_: Any = d) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     Input x~ = (x, 1) (d + 1); recurrent neurons: d^2 key-value products (lambda = 1) and d queries (lambda = 0),
     n = d^2 + d; input gate (W_a x~) (.) (W_b x~); output gate (O_a h) (.) (O_b h) over the d^2 products;
     readout D (d x d^2) sums them (the LSA projection P folded in)."""
-    dd = sp.sympify(d_)
+    dd = sp.sympify(d_, strict=True)
     n = dd**2 + dd
     return {"W_a": (n, dd + 1), "W_b": (n, dd + 1), "lambda": (n, sp.Integer(1)), "O_a": (dd**2, n),
             "O_b": (dd**2, n), "D": (dd, dd**2)}
@@ -301,8 +303,9 @@ def gated_rnn_from_lsa(weights: dict[str, sp.Matrix]) -> GatedRNN:
     return rnn
 
 
-REFERENCE_CODE_INVENTORY = {"w_q": (3, 3), "Lambda_re": ("d", "d"), "log_step": ("d", 1), "B": ("d", "d"),
-                            "C": ("d", "d"), "D": (3, 1)}
+_WIDTH = sp.Symbol("d", integer=True, positive=True)  # the authors' token width d (= f in their layout)
+REFERENCE_CODE_INVENTORY = {"w_q": (3, 3), "Lambda_re": (_WIDTH, _WIDTH), "log_step": (_WIDTH, 1),
+                            "B": (_WIDTH, _WIDTH), "C": (_WIDTH, _WIDTH), "D": (3, 1)}
 """One layer of the authors' code as trained (paper-facts §4.9, gd_ssm/gd_ssm.py; B is never used)."""
 
 
@@ -320,7 +323,7 @@ def reference_counts() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
         points.append((size, state, params))
     state = sp.expand(sp.interpolate([(p[0], p[1]) for p in points], f))
     params = sp.expand(sp.interpolate([(p[0], p[2]) for p in points], f))
-    code = 3 * sum((sp.sympify(r).subs("d", f) * sp.sympify(c).subs("d", f)
+    code = 3 * sum((sp.sympify(r, strict=True).subs(_WIDTH, f) * sp.sympify(c, strict=True).subs(_WIDTH, f)
                     for r, c in REFERENCE_CODE_INVENTORY.values()), sp.Integer(0))
     return state, params, sp.expand(code)
 

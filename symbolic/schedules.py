@@ -141,7 +141,7 @@ def _rational_moments(moments: TraceMoments, k: int) -> tuple[sp.Rational, ...]:
     if 2 * k > moments.order:
         raise BadInput(f"k = {k} steps need moments up to order {2 * k}, have {moments.order}")
     head = moments.values[: 2 * k + 1]
-    values = tuple(sp.Rational(str(v)) if isinstance(v, sp.Float) else sp.sympify(v) for v in head)
+    values = tuple(sp.Rational(str(v)) if isinstance(v, sp.Float) else sp.sympify(v, strict=True) for v in head)
     if not all(v.is_Rational for v in values) or not moments.sigma2.is_Rational:
         raise BadInput("optimal schedules need concrete rational moments: give f, N and a law with a rational "
                        f"variance (got sigma^2 = {moments.sigma2}, m = {values[:3]}...)")

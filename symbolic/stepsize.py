@@ -84,7 +84,7 @@ def _dimension(name: str, value: int | sp.Expr) -> sp.Expr:
     """Return a dimension as a SymPy integer >= 1, or a symbol declared integer and positive."""
     if isinstance(value, bool) or not isinstance(value, int | sp.Expr):
         raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
-    expr = sp.sympify(value)
+    expr = sp.sympify(value, strict=True)
     if expr.is_integer is not True or expr.is_positive is not True:
         raise BadInput(f"dimension {name} must be an integer >= 1, got {value!r}")
     return expr

@@ -78,7 +78,7 @@ def schedule_document(law: str, f: int, N: int, k: int, *, scale: Any = None, mo
     require_count("tasks", tasks)
     require_seed(seed)
     coord = kl.coordinate_law(law, scale)
-    if not sp.sympify(coord.sigma2).is_Rational:
+    if not sp.sympify(coord.sigma2, strict=True).is_Rational:
         raise BadInput(f"the schedules need a rational variance; --scale {coord.parameter} gives sigma^2 = "
                        f"{coord.sigma2} (give a Gaussian std whose square is rational, e.g. 1 or 1/2)")
     kind = _choose_moments(law, k, moments)

@@ -58,7 +58,7 @@ class Printer:
 
     def nat(self, expr: sp.Basic) -> str:
         """A nat term; ``k - 1 - j`` prints as ``(K.-1 - j)%N`` (the form the library's theorems use)."""
-        text, compound = self._nat(sp.sympify(expr))
+        text, compound = self._nat(sp.sympify(expr, strict=True))
         return f"({text})%N" if compound else text
 
     def _nat(self, expr: sp.Basic) -> tuple[str, bool]:
@@ -107,7 +107,7 @@ class Printer:
 
     def scalar(self, expr: sp.Basic) -> str:
         """A term of the field R."""
-        return self._sum(sp.sympify(expr))
+        return self._sum(sp.sympify(expr, strict=True))
 
     def _sum(self, expr: sp.Basic) -> str:
         if not isinstance(expr, sp.Add):
@@ -228,7 +228,7 @@ class Printer:
             return out
         if isinstance(expr, sp.MatMul):
             coeff, factors = expr.as_coeff_matrices()
-            coeff = sp.sympify(coeff)
+            coeff = sp.sympify(coeff, strict=True)
             if len(factors) == 1 and isinstance(factors[0], sp.OneMatrix):
                 return "const_mx 1" if coeff == 1 else f"const_mx {self._scalar_atom(coeff)}"
             body = " *m ".join(self._mat_atom(f, in_product=True) for f in factors)
