@@ -25,11 +25,8 @@
    The identity `ce_one_step` itself needs neither K != 0 nor N != 0 in R (MathComp sets 0^-1 = 0);
    the hypothesis K != 0 is used only for `p0_sum`, i.e. for reading p0 as softmax(0). *)
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 Section CrossEntropy.

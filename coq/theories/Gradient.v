@@ -24,11 +24,8 @@
    Names: G = `Gm X`, A = `Am X Y` (prefixed so as not to clash with Task.A / Task.G).
    Nothing is taken as a definition beyond the loss itself. *)
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 Section Moments.

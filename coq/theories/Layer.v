@@ -32,11 +32,8 @@
    After the section closes the functions take Ex Ey x y p explicitly: `yhat Ex Ey x y p t`. *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 Section Params.

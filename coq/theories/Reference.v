@@ -29,12 +29,9 @@
      literal seqs (seq_mx3, seq_cv3) and fixed by equations that close by reflexivity, so that a generated
      file can print them from symbolic/reference.py (proofs/coq/templates/ref_two_step.v.j2). *)
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 From GDSSM Require Import Task Layer.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 (* ------------------------------------------------------------------------- *)

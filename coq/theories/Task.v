@@ -27,11 +27,8 @@
    are explicit Fixpoints (mxpow, stepprod) for an arbitrary f. *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 (* ------------------------------------------------------------------------- *)

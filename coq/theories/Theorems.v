@@ -21,12 +21,9 @@
    and its corollaries ssm_k_step, ssm_discounted, ssm_weight_decay, ssm_per_step_eta). *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import ssreflect ssrbool ssrfun eqtype ssrnat seq choice path div fintype tuple.
-From mathcomp Require Import finfun bigop prime finset order binomial fingroup perm.
-From mathcomp Require Import ssralg finalg countalg zmodp matrix.
+From GDSSM Require Import Prelude.
 From GDSSM Require Import Task Layer.
 Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.
-Import GRing.Theory.
 Local Open Scope ring_scope.
 
 Section Theorems.

@@ -205,7 +205,8 @@ def test_a_library_lemma_resting_on_an_assumed_constant_is_refused(tmp_path: Pat
     assert TOOLCHAIN is not None
     source = tmp_path / "coq"
     (source / "theories").mkdir(parents=True)
-    (source / "_CoqProject").write_text("-Q theories GDSSM\n\ntheories/Task.v\n", encoding="utf-8")
+    (source / "_CoqProject").write_text("-Q theories GDSSM\n\ntheories/Prelude.v\ntheories/Task.v\n", encoding="utf-8")
+    shutil.copy(run.LIBRARY_DIR / "theories" / "Prelude.v", source / "theories" / "Prelude.v")
     task = (run.LIBRARY_DIR / "theories" / "Task.v").read_text(encoding="utf-8")
     start = task.index("Lemma gd_closed_form_decay")
     proof_start = task.index("Proof.", start)
@@ -226,7 +227,8 @@ def test_the_library_is_compiled_once_per_source_hash(tmp_path: Path) -> None:
     source = tmp_path / "coq"
     shutil.copytree(run.LIBRARY_DIR, source, ignore=shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob",
                                                                            ".*.aux"))
-    (source / "_CoqProject").write_text("-Q theories GDSSM\n\ntheories/Task.v\ntheories/Layer.v\n", encoding="utf-8")
+    (source / "_CoqProject").write_text("-Q theories GDSSM\n\ntheories/Prelude.v\ntheories/Task.v\ntheories/Layer.v\n",
+                                        encoding="utf-8")
     cold = run.build_library(TOOLCHAIN, source, tmp_path / "cache")
     warm = run.build_library(TOOLCHAIN, source, tmp_path / "cache")
     assert not cold.cached and warm.cached and warm.hash == cold.hash and warm.root == cold.root
