@@ -9,6 +9,14 @@ The two share only phi's output tensor.
 Mutants (:data:`symbolic.features.FEATURE_MUTANTS`): ``wrong-phi-on-query`` feeds the query token x_q through phi'
 (phi with its output layer perturbed), ``phi-on-y`` feeds the labels through phi (cut to m outputs; needs f = m),
 ``missing-1/N`` lowers the description with alpha = eta.
+
+The authors' non-linear model (claim ``ref.nonlinear_glu``, :mod:`symbolic.reference_glu`): :func:`glu_compare`
+runs a literal transcription of their forward (paper-facts §4.8: M_k = U_k^T w_q U_k, S_k = Lambda_bar (.) S_{k-1}
++ M_k, Z_k = C S_k^T, o_k = Z_k U_k^T D, with the analytic core) on tokens embedded by an affine phi shared by x
+and y, then yhat_k = -g(o_k) with their half_glu2 readout (real GELU and sigmoid), against the closed form
+-g(-W^{(k)}_1 phi(x_{k+1})), W^{(k)}_1 from autograd GD on (phi(x_i), phi(y_i)). Its mutants are those of
+:data:`symbolic.reference_glu.GLU_MUTANTS` (phi' = phi perturbed on the query, psi = phi perturbed on the y tokens,
+the core with alpha = eta).
 """
 
 from __future__ import annotations
@@ -130,6 +138,65 @@ def compare(phi: nn.Module, x: Tensor, y: Tensor, k: int, *, eta: Any = None, da
     return FeatureCheck(float(diff.max()), float(target.abs().max()), out, target)
 
 
+class HalfGLU(nn.Module):
+    """half_glu2: g(o) = W_3 (o (.) sigma(W_2 GELU(o) + b_2)) + b_3 (seeded PyTorch default init)."""
+
+    def __init__(self, P: int, q: int = 1, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.out2 = nn.Linear(P, P, dtype=dtype)
+            self.out3 = nn.Linear(P, q, dtype=dtype)
+
+    def forward(self, o: Tensor) -> Tensor:
+        """g(o) on the last axis."""
+        return self.out3(o * torch.sigmoid(self.out2(nn.functional.gelu(o))))
+
+
+def reference_forward(layer: Any, z: Tensor) -> Tensor:
+    """The authors' layer on tokens z (B, 2N+1, H): o_k (B, N, H), a transcription of paper-facts §4.8."""
+    wq, Lb, C, D = (torch.tensor([[float(v) for v in row] for row in a.tolist()], dtype=z.dtype)
+                    for a in (layer.w_q, layer.Lambda_bar, layer.C, layer.D))
+    B, n_tok, H = z.shape
+    S = z.new_zeros(B, H, H)
+    outs = []
+    for k in range((n_tok - 1) // 2):
+        U = z[:, 2 * k: 2 * k + 3]  # (B, 3, H)
+        S = Lb * S + U.transpose(1, 2) @ wq @ U
+        v = U.transpose(1, 2) @ D  # (B, H, 1)
+        outs.append((C @ S.transpose(1, 2) @ v)[..., 0])
+    return torch.stack(outs, dim=1)
+
+
+def glu_compare(P: int, N: int, batch: int = 3, seed: int = 0, mutant: str | None = None) -> FeatureCheck:
+    """Their non-linear model (scalar tokens) against its closed form at every prefix (module docstring)."""
+    from gdssm.symbolic.mutants import mutant as base_mutant
+    from gdssm.symbolic.reference import reference_of
+
+    phi = mlp(1, (), P, seed=seed)  # nn.Dense(P): affine, shared by x and y tokens
+    g = HalfGLU(P, seed=seed + 1)
+    x, y = sample(1, 1, N, batch, seed + 2)
+    claimed = one_step(P, P, N, sp.Rational(1, 2), layout="reference")  # the core and the GD the claim compares with
+    core = claimed
+    if mutant == "missing-1/N":
+        core = base_mutant("missing-1/N").apply(core)
+    elif mutant not in (None, "wrong-phi-on-query", "unshared-y-embedding"):
+        raise BadInput(f"unknown mutant {mutant!r} of the non-linear model")
+    with torch.no_grad():
+        fx, fy = phi(x), phi(y)
+        tok_x, tok_y = fx.clone(), fy.clone()
+        if mutant == "wrong-phi-on-query":
+            tok_x[:, -1] = perturbed(phi)(x[:, -1])
+        if mutant == "unshared-y-embedding":
+            tok_y = perturbed(phi, seed=2)(y)
+        z = torch.empty(batch, 2 * N + 1, P, dtype=x.dtype)
+        z[:, 0::2], z[:, 1::2] = tok_x, tok_y
+        theirs = -g(reference_forward(reference_of(core.params, core.layout), z))
+        closed = -g(-gd_predictions(claimed.gd, fx, fy))
+    diff = (theirs - closed).abs()
+    return FeatureCheck(float(diff.max()), float(closed.abs().max()), theirs, closed)
+
+
 def sample(f: int, m: int, N: int, batch: int, seed: int, dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor]:
     """x ~ U(-1, 1)^f (N+1 per task, the last the query) and labels y ~ N(0, 1)^m."""
     gen = torch.Generator().manual_seed(seed)
@@ -171,5 +238,5 @@ def mlp_cases(draw: Any, max_f: int = 3, max_m: int = 2, max_N: int = 12, max_k:
                    seed=draw(st.integers(0, 2**31 - 1)))
 
 
-__all__ = ["ACTIVATIONS", "FeatureCheck", "MLPCase", "compare", "feature_base", "mlp", "mlp_cases", "perturbed",
-           "sample", "stable_eta"]
+__all__ = ["ACTIVATIONS", "FeatureCheck", "HalfGLU", "MLPCase", "compare", "feature_base", "glu_compare", "mlp",
+           "mlp_cases", "perturbed", "reference_forward", "sample", "stable_eta"]

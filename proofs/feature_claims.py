@@ -9,7 +9,15 @@ records are the SSM theorems run on the layer fed ``\phi(x)_i = phi(x_i)`` with 
 * ``ssm.features_k_step`` -- our single-state construction on phi(x) computes k GD steps on the features, for
   every k;
 * ``kernel.one_step`` -- one GD step from 0 on features is kernel regression: yhat_t = (eta/N) sum_{i<=t}
-  y_i k(x_i, x_{t+1}) with k(x, x') = phi(x)^T phi(x').
+  y_i k(x_i, x_{t+1}) with k(x, x') = phi(x)^T phi(x');
+* ``ref.nonlinear_glu`` -- the authors' non-linear model (affine embedding phi shared by x and y tokens, the
+  analytic core, the GLU readout g; :mod:`gdssm.symbolic.reference_glu`): their output is
+  o_t = -W^{(t)}_1 phi(x_{t+1}), one GD step from 0 on the linear model phi(y) ~ W phi(x), so their prediction is
+  -g(-W^{(t)}_1 phi(x_{t+1})): GD on an affine feature model followed by a learned non-linear readout. Routes exact
+  and z3 compare their forward with the closed form (:func:`glu_pair`), the numeric check uses the real GELU and
+  sigmoid.
+
+The first three are Coq-checked too (``coq/theories/Features.v``, phi a section variable).
 
 Routes exact and z3 check the same identities at concrete dimensions with a polynomial phi
 (:func:`feature_pair`, :func:`kernel_pair`: the layer on the mapped tokens against per-sample GD on the features,
@@ -29,6 +37,7 @@ import sympy as sp
 
 from gdssm.proofs.rings import ProgramPair, free_symbols
 from gdssm.symbolic.features import FeatureConstruction, PolynomialMap, feature_k_step, feature_one_step
+from gdssm.symbolic.reference_glu import NonlinearReference, nonlinear_reference
 
 if TYPE_CHECKING:
     from gdssm.proofs.claim import Claim
@@ -88,6 +97,24 @@ def kernel_targets() -> list[ProgramPair]:
     return [kernel_pair(feature_one_step(a, 1, 3)), kernel_pair(feature_one_step(b, 2, 3))]
 
 
+def glu_pair(model: NonlinearReference, core: bool = False) -> ProgramPair:
+    """The authors' non-linear model against its closed form at every prefix: -g(o_t) against
+    -g(-W^{(t)}_1 phi(x_{t+1})) (``core``: o_t against -W^{(t)}_1 phi(x_{t+1}), what g is applied to)."""
+    f, P = model.embedding.w_e.shape[1], model.embedding.P
+    lhs, rhs = (model.outputs, model.core_closed_form) if core else (model.predictions, model.closed_form)
+    return ProgramPair(
+        name=f"authors' non-linear model ({'core' if core else 'GLU readout with Taylor GELU and sigmoid'}; "
+             f"affine phi R^{f} -> R^{P}, shared by x and y)",
+        dims={"f": f, "m": f, "N": model.N, "k": 1, "p": P},
+        lhs=lambda ctx, ring: lhs(ctx, ring), rhs=lambda ctx, ring: rhs(ctx, ring), parameters=model.parameters(),
+        positions=tuple(range(1, model.N + 1)), labels=("their forward", "closed form"))
+
+
+def glu_targets() -> list[ProgramPair]:
+    """Scalar tokens (the paper's E2, f = 1): the GLU model at P = 2, N = 2; the core at P = 3, N = 3."""
+    return [glu_pair(nonlinear_reference(1, 2, 2)), glu_pair(nonlinear_reference(1, 3, 3), core=True)]
+
+
 def _theorem(claim_id: str) -> Callable[[], Theorem]:
     def build() -> Theorem:
         from gdssm.proofs.theories.features import theorem
@@ -104,7 +131,10 @@ def _theorem(claim_id: str) -> Callable[[], Theorem]:
     return build
 
 
-ROUTES = ("symbolic", "exact", "z3")
+ROUTES = ("symbolic", "coq", "exact", "z3")
+"""The feature claims' routes: route 1 and Coq for every phi (Features.v), exact and z3 with a polynomial phi."""
+GLU_ROUTES = ("symbolic", "exact", "z3")
+"""``ref.nonlinear_glu``: route 1 for every phi and g, exact and z3 for a symbolic affine phi and a polynomial GLU."""
 
 
 def build_claims() -> tuple[Claim, ...]:
@@ -122,6 +152,9 @@ def build_claims() -> tuple[Claim, ...]:
               routes=ROUTES, theorem=_theorem("ssm.features_k_step"), targets=targets(k_step_targets)),
         Claim("kernel.one_step", "One GD step from 0 on features is kernel regression, k(x, x') = phi(x)^T phi(x')",
               routes=ROUTES, theorem=_theorem("kernel.one_step"), targets=targets(kernel_targets)),
+        Claim("ref.nonlinear_glu", "The authors' non-linear model predicts -g(-W_1 phi(x_q)): one GD step on affine "
+              "features (targets phi(y)) read out by a learned GLU g, not GD on MLP features",
+              routes=GLU_ROUTES, theorem=_theorem("ref.nonlinear_glu"), targets=targets(glu_targets)),
     )
 
 
@@ -138,8 +171,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-FEATURE_IDS = ("ssm.features_one_step", "ssm.features_k_step", "kernel.one_step")
+FEATURE_IDS = ("ssm.features_one_step", "ssm.features_k_step", "kernel.one_step", "ref.nonlinear_glu")
 """The ids of :data:`FEATURE_CLAIMS`, in order."""
 
-__all__ = ["FEATURE_IDS", "build_claims", "exact_maps", "feature_pair", "k_step_targets", "kernel_pair",
+__all__ = ["FEATURE_IDS", "build_claims", "exact_maps", "feature_pair", "glu_pair", "glu_targets", "k_step_targets",
+           "kernel_pair",
            "kernel_targets", "one_step_targets"]

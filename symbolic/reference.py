@@ -123,6 +123,20 @@ def to_reference(construction: Construction) -> ReferenceLayer:
     return ReferenceLayer(w_q=p.Q.T, Lambda_bar=p.Lambda.T, C=-alpha * sp.eye(p.H), D=p.d)
 
 
+def reference_of(params: LayerParams, layout: Layout) -> ReferenceLayer:
+    """The authors' parameters of our layer's own weights (not of the GD it claims, unlike :func:`to_reference`):
+    w_q = Q^T, Lambda_bar = Lambda^T, D = d, C_ref = -C, in the reference layout of the vector task (E_y = I)
+    with one readout term, c_0 = 1 and no value maps or feedthrough -- the inverse of :func:`from_reference`."""
+    H = layout.H
+    if layout.name != "reference" or layout.task != "vector":
+        raise BadInput("the authors' parameters of a layer exist in the reference layout of the vector task")
+    readout = params.readout
+    plain = (params.V1, params.V2, params.V3) == (sp.eye(H),) * 3 and params.F == sp.zeros(layout.m, H)
+    if not plain or len(readout.c) != 1 or readout.c[0] != 1:
+        raise BadInput("the authors' layer has no value maps, no feedthrough and one readout term with c_0 = 1")
+    return ReferenceLayer(w_q=params.Q.T, Lambda_bar=params.Lambda.T, C=-params.C, D=params.d)
+
+
 def from_reference(layer: ReferenceLayer, layout: Layout) -> LayerParams:
     """Our layer parameters from the authors': Q = w_q^T, Lambda = Lambda_bar^T, d = D, C = -E_y^T C_ref."""
     H = layout.H
@@ -214,6 +228,6 @@ def two_step_expected_difference(construction: ReferenceTwoStep, ctx: Context) -
 
 __all__ = [
     "REFERENCE_NAMES", "VARIANTS", "ReferenceLayer", "ReferenceTwoStep", "eta_from_reference", "from_reference",
-    "reference_layout", "reference_predictions", "reference_states", "reference_tokens", "reference_two_step",
-    "to_reference", "two_step_difference", "two_step_expected_difference",
+    "reference_layout", "reference_of", "reference_predictions", "reference_states", "reference_tokens",
+    "reference_two_step", "to_reference", "two_step_difference", "two_step_expected_difference",
 ]

@@ -6,10 +6,13 @@ import pytest
 import sympy as sp
 
 from gdssm.core.errors import BadInput
-from gdssm.proofs.feature_claims import FEATURE_IDS, exact_maps, feature_pair, kernel_pair
+from gdssm.numeric.features import glu_compare
+from gdssm.proofs.claim import CLAIM_IDS
+from gdssm.proofs.claims import claim
+from gdssm.proofs.feature_claims import FEATURE_IDS, exact_maps, feature_pair, glu_pair, glu_targets, kernel_pair
 from gdssm.proofs.route_exact import check_exact
 from gdssm.proofs.route_z3 import check_z3
-from gdssm.proofs.theories.features import FEATURE_THEOREMS, refutes, theorem
+from gdssm.proofs.theories.features import FEATURE_THEOREMS, GLU_READOUT, refutes, theorem
 from gdssm.symbolic import description as descriptions
 from gdssm.symbolic.features import (
     FEATURE_MUTANTS,
@@ -22,6 +25,7 @@ from gdssm.symbolic.features import (
     p,
     polynomial_map,
 )
+from gdssm.symbolic.reference_glu import GLU_MUTANTS, GLUMutant, glu_features, nonlinear_reference
 from gdssm.symbolic.task import symbolic_context
 
 
@@ -48,8 +52,12 @@ def test_description_is_the_base_with_f_replaced_by_p() -> None:
     assert on_features(descriptions.one_step_description()).C == descriptions.one_step_description().C
 
 
+GD_ON_FEATURES = tuple(c for c in FEATURE_IDS if c != "ref.nonlinear_glu")
+"""The claims the feature mutants break (for ref.nonlinear_glu phi on y is the model: GLU_MUTANTS below)."""
+
+
 @pytest.mark.parametrize("mut", FEATURE_MUTANTS, ids=lambda mut: mut.name)
-@pytest.mark.parametrize("claim", FEATURE_IDS)
+@pytest.mark.parametrize("claim", GD_ON_FEATURES)
 def test_route1_refuses_mutants(claim: str, mut: object) -> None:
     make = FEATURE_THEOREMS[claim].make
     assert refutes(mut.apply(make()), claim)  # type: ignore[attr-defined]
@@ -92,3 +100,41 @@ def test_polynomial_map_evaluates_exactly() -> None:
     c = feature_one_step(phi, 1, 2, 1)
     lhs, rhs = c.predictions(ctx), c.gd_predictions(ctx)
     assert all(sp.expand(a[0][0] - b[0][0]) == 0 for a, b in zip(lhs, rhs, strict=True))
+
+
+# -- the authors' non-linear model (ref.nonlinear_glu) ---------------------------------------------------
+
+def test_route1_derives_the_authors_nonlinear_model() -> None:
+    th = theorem("ref.nonlinear_glu")
+    assert th.ok, th.first_failure()
+    assert th.statement_tex == r"o^{\mathrm{ref}}_{t} = - W^{(t)}_{1} \phi(x)_{t + 1}"
+    assert r"A_{t + 1} = A_{t} + \phi(y)_{t + 1} \phi(x)_{t + 1}^{T}" in th.hypotheses_tex  # targets phi(y)
+    assert GLU_READOUT in th.hypotheses_tex and r"z_{2 i} = E_{y} \phi(y)_{i}" in th.hypotheses_tex
+    assert th.cited(CLAIM_IDS) == ("ref.param_map", "ssm.features_one_step")
+
+
+@pytest.mark.parametrize("mut", GLU_MUTANTS, ids=lambda mut: mut.name)
+def test_every_route_refuses_the_glu_mutants(mut: GLUMutant) -> None:
+    assert refutes(mut.route1.apply(glu_features()), "ref.nonlinear_glu")
+    pair = glu_pair(mut.apply(nonlinear_reference(1, 2, 2)))
+    assert check_exact(pair, "mpoly").status == "refuted"
+    assert not check_z3(pair, timeout=30).ok
+    assert glu_compare(4, 6, mutant=mut.name).rel > 1e-3
+
+
+def test_exact_routes_prove_the_glu_closed_form() -> None:
+    for pair in glu_targets():
+        assert check_exact(pair, "mpoly").status == "proved"
+        assert check_z3(pair, timeout=30).ok
+
+
+@pytest.mark.parametrize(("P", "N", "seed"), [(10, 10, 0), (3, 5, 1), (1, 2, 2)])
+def test_their_forward_with_real_gelu_matches_the_closed_form(P: int, N: int, seed: int) -> None:
+    check = glu_compare(P, N, seed=seed)
+    assert check.rel < 1e-10 and check.scale > 0
+
+
+def test_the_glu_claim_is_registered_with_its_meaning() -> None:
+    c = claim("ref.nonlinear_glu")
+    assert c.routes == ("symbolic", "exact", "z3") and "not GD on MLP features" in c.title
+    assert c.statement == theorem("ref.nonlinear_glu").statement_tex

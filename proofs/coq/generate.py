@@ -8,6 +8,13 @@ description's layout hypotheses, and proves it by one generic theorem of ``coq/t
 whose field equations close by ``reflexivity``. A wrong description (a catalogue mutant) therefore
 produces a statement about a different record, and coqc refuses the file.
 
+Feature claims (``ssm.features_*``, ``kernel.one_step``) are generated the same way from the feature description
+of :mod:`gdssm.symbolic.features` (its base description on p-dimensional features and its data map): the record
+is printed from the base, the token sequences the layer reads from the data map
+(:func:`~gdssm.proofs.coq.printer.data_sequences`), and the right-hand side is GD on ``features phi x`` (or the
+kernel smoother) for a map ``phi`` that is a section variable, so the theorem holds for every phi. A data-map
+mutant makes the layer read other sequences, a description mutant another record: either way coqc refuses.
+
 The other claims are **library statements**: the template states the theorem (spelled out with the
 library's definitions) and proves it by the library's theorem; for ``ref.two_step`` the three layers'
 window mixings w_q and the readout D are printed from :func:`gdssm.symbolic.reference.reference_two_step`
@@ -28,9 +35,13 @@ import jinja2
 import sympy as sp
 
 from gdssm.core.errors import BadInput
-from gdssm.proofs.coq.printer import Printer, hypothesis
+from gdssm.proofs.coq.printer import Printer, data_sequences, hypothesis
+from gdssm.proofs.theories.features import FEATURE_THEOREMS
 from gdssm.symbolic import description as sym
 from gdssm.symbolic.description import Description, k_step_description, one_step_description
+from gdssm.symbolic.features import FeatureDescription, k_step_features, one_step_features
+
+AnyDescription = Description | FeatureDescription
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -50,13 +61,15 @@ _FIELDS = (("Q", "Q", "entries"), ("V1", "V1", "matrix"), ("V2", "V2", "matrix")
 class TheoremSpec:
     """One generated theorem: which description, which values, what it states and which lemma proves it.
 
-    ``kind`` is ``"state"`` (S_t = E_y A_t E_x^T, claim ssm.state) or ``"gd"`` (yhat_t = W x_{t+1});
-    ``steps`` is the number of GD steps the claim is about (1 or k), not the description's readout length.
+    ``kind`` is ``"state"`` (S_t = E_y A_t E_x^T, claim ssm.state), ``"gd"`` (yhat_t = W x_{t+1}),
+    ``"features"`` (yhat_t = W phi(x_{t+1}), GD on the features; ``factory`` gives a feature description) or
+    ``"kernel"`` (yhat_t = alpha sum_{i<=t} k(x_i, x_{t+1}) y_i); ``steps`` is the number of GD steps the claim is
+    about (1 or k), not the description's readout length.
     """
 
     name: str
     kind: str
-    factory: Callable[[], Description]
+    factory: Callable[[], AnyDescription]
     factory_text: str
     values: Mapping[sp.Basic, sp.Expr]
     steps: sp.Expr
@@ -132,6 +145,18 @@ def _k(name: str, values: Mapping[sp.Basic, sp.Expr], per_step: bool = False) ->
     return TheoremSpec(name, "gd", factory, text, values, sym.k, "k_step_generic", _K_STEP)
 
 
+FEATURE_SCOPE = "every map phi, every f, p, m, H, N, t and k and every value of the scalars, over any field"
+_FEATURE_IMPORTS = ("Task", "Layer", "Theorems", "Features")
+
+
+def _features(claim_id: str, kind: str, factory: Callable[[], FeatureDescription], text: str, lemma: str,
+              hypotheses: tuple[str, ...]) -> TheoremSpec:
+    """A feature theorem, with the values and steps of route 1 (``FEATURE_THEOREMS`` of proofs.theories.features)."""
+    route1 = FEATURE_THEOREMS[claim_id]
+    return TheoremSpec(f"claim_{claim_id.replace('.', '_')}", kind, factory, text, route1.values, route1.steps,
+                       lemma, hypotheses)
+
+
 CLAIM_SPECS: tuple[ClaimSpec, ...] = (
     ClaimSpec("gd.gradient", "the gradient of the in-context loss, in algebraic form", "gd_gradient.v.j2",
               LIBRARY, library_theorems=("claim_gd_gradient",), imports=("Gradient",),
@@ -164,6 +189,18 @@ CLAIM_SPECS: tuple[ClaimSpec, ...] = (
     ClaimSpec("ce.one_step", "cross-entropy: one step is least squares up to a logit shift", "ce_one_step.v.j2",
               LIBRARY, library_theorems=("claim_ce_one_step",), imports=("CrossEntropy",),
               scope="every N, f, K and eta, over any field"),
+    ClaimSpec("ssm.features_one_step", "one GD step on features phi(x), for any map phi", "construction.v.j2",
+              GENERATED, theorems=(_features("ssm.features_one_step", "features", one_step_features,
+                                             "one_step_features()", "features_one_step", _ONE_STEP),),
+              imports=_FEATURE_IMPORTS, scope=FEATURE_SCOPE),
+    ClaimSpec("ssm.features_k_step", "k GD steps on features phi(x), for any map phi", "construction.v.j2",
+              GENERATED, theorems=(_features("ssm.features_k_step", "features", k_step_features, "k_step_features()",
+                                             "features_k_step", _K_STEP),),
+              imports=_FEATURE_IMPORTS, scope=FEATURE_SCOPE),
+    ClaimSpec("kernel.one_step", "one GD step from 0 on features is kernel regression", "construction.v.j2",
+              GENERATED, theorems=(_features("kernel.one_step", "kernel", one_step_features, "one_step_features()",
+                                             "kernel_one_step", _ONE_STEP),),
+              imports=_FEATURE_IMPORTS, scope=FEATURE_SCOPE),
 )
 """Every claim with a Coq route (all but ``eta.optimal``, a statement about expectations checked by SymPy)."""
 
@@ -177,10 +214,13 @@ def spec(claim_id: str) -> ClaimSpec:
                    f"{', '.join(s.claim_id for s in CLAIM_SPECS)}")
 
 
-def substitute(d: Description, values: Mapping[sp.Basic, sp.Expr]) -> Description:
-    """``d`` with ``values`` substituted in every expression (matrices, readout functions, the claimed GD)."""
+def substitute(d: AnyDescription, values: Mapping[sp.Basic, sp.Expr]) -> AnyDescription:
+    """``d`` with ``values`` substituted in every expression (matrices, readout functions, the claimed GD); for a
+    feature description, in its base description."""
     if not values:
         return d
+    if isinstance(d, FeatureDescription):
+        return d.changed(base=substitute(d.base, values))
     changes: dict[str, Any] = {}
     for f in fields(d):
         value = getattr(d, f.name)
@@ -207,8 +247,16 @@ def comment_text(value: Any) -> str:
     return " ".join(text.replace("**", "^").replace("*", " * ").split())
 
 
-def _theorem_context(t: TheoremSpec, d: Description) -> dict[str, Any]:
-    """The template variables of one generated theorem (``d``: the description, values substituted)."""
+MAP_DECLARATIONS = {"phi": ("'cV[R]_f -> 'cV[R]_p", "the feature map: any map, nothing is assumed about it"),
+                    "phi'": ("'cV[R]_f -> 'cV[R]_p", "another map, on the query token"),
+                    "psi": ("'cV[R]_m -> 'cV[R]_m", "a map on the labels")}
+"""The maps a feature file may declare (section variables, so the theorem holds for every one of them)."""
+
+
+def _theorem_context(t: TheoremSpec, described: AnyDescription) -> dict[str, Any]:
+    """The template variables of one generated theorem (``described``: the description, values substituted)."""
+    features = isinstance(described, FeatureDescription)
+    d = described.base if isinstance(described, FeatureDescription) else described
     p = Printer()
     field_rows = []
     for coq_name, attr, how in _FIELDS:
@@ -223,32 +271,51 @@ def _theorem_context(t: TheoremSpec, d: Description) -> dict[str, Any]:
     record = f"p_{t.name.removeprefix('claim_')}"
     lam = p.scalar(d.lam)
     lam_arg = lam if " " not in lam else f"({lam})"
+    inputs, labels = data_sequences(described.data) if isinstance(described, FeatureDescription) else ("x", "y")
+    if "== N" in inputs:
+        p.used.add("N")
+    xs, query = ("(features phi x)", "phi (x t.+1)") if features else ("x", "x t.+1")
+    lhs = f"yhat Ex Ey {inputs} {labels} {record} t"
+    data_args = "(phi:=phi) (x:=x) (y:=y)" if features else "x y"  # Features.v: phi, x, y implicit (in X = ..)
+    lemma = f"({t.lemma} {data_args} {' '.join(t.hypotheses)})"
     if t.kind == "state":
         lemma = "(state_one_step Ex Ey x y)"
         lhs = f"S Ex Ey x y {record} t"
         rhs = f"Ey *m A x y {lam_arg} t *m Ex^T"
+    elif t.kind == "kernel":
+        alpha0 = p.scalar(d.step_eta(0) / sym.N)
+        rhs = f"({alpha0}) *: \\sum_(i < t.+1) kernel phi (x i) (x t.+1) *: y i"
     else:
         alpha = p.function(sp.Lambda(sym.s, d.step_eta(sym.s) / sym.N))
         decay = p.function(d.decay)
         start = p.matrix(d.W0) if d.W0 is not None else "0"
         steps = p.nat(t.steps)
-        lemma = f"({t.lemma} x y {' '.join(t.hypotheses)})"
-        lhs = f"yhat Ex Ey x y {record} t"
         start_arg = start if " " not in start else f"({start})"
-        rhs = (f"gdW ({alpha}) ({decay}) {start_arg} (G x {lam_arg} t.+1) (A x y {lam_arg} t.+1) {steps} "
-               f"*m x t.+1")
+        rhs = (f"gdW ({alpha}) ({decay}) {start_arg} (G {xs} {lam_arg} t.+1) (A {xs} y {lam_arg} t.+1) {steps} "
+               f"*m {query}")
     used = p.used
     start_text = comment_text(d.W0) if d.W0 is not None else "0"
     steps_text = f"{comment_text(t.steps)} step{'' if t.steps == 1 else 's'}"
+    claimed = "the kernel smoother alpha sum_(i <= t) k(x_i, x_(t+1)) y_i, k(u, v) = phi(u)^T phi(v), with" \
+        if t.kind == "kernel" else "the GD the description claims:"
     notes = [f"Values substituted on the description before printing: {_assignments(t.values) or 'none'}.",
-             "The right-hand side is the GD the description claims: step eta_s / N = "
+             f"The right-hand side is {claimed} step eta_s / N = "
              f"{comment_text(d.step_eta.expr)} / N, decay {comment_text(d.decay.expr)}, discount "
              f"{comment_text(d.lam)}, start {start_text}, {steps_text}."]
+    maps: list[dict[str, str]] = []
+    if isinstance(described, FeatureDescription):
+        data = described.data
+        notes.append(f"Data map: x tokens {data.x}, labels {data.y}, query {data.query}; the layer reads the "
+                     f"inputs {inputs} and the labels {labels}, GD the features phi (x i) and the labels y i.")
+        maps = [{"name": name, "type": MAP_DECLARATIONS[name][0], "note": MAP_DECLARATIONS[name][1]}
+                for name in MAP_DECLARATIONS if name == "phi" or f"{name} (" in f"{inputs} {labels}"]
     return {
         "name": t.name, "section": t.name.removeprefix("claim_").title().replace("_", ""), "record": record,
-        "source": f"symbolic/description.py {t.factory_text}{_values_text(t.values)}",
+        "source": f"symbolic/{'features' if features else 'description'}.py {t.factory_text}"
+                  f"{_values_text(t.values)}",
         "notes": notes,
-        "nats": ["f", "m", "H", *(n for n in ("N", "K") if n in used)],
+        "nats": ["f", *(["p"] if features else []), "m", "H", *(n for n in ("N", "K") if n in used)],
+        "ex_cols": "p" if features else "f", "maps": maps,
         "scalars": [n for n in ("eta", "lam", "gamma") if n in used],
         "sequences": [n for n in ("etas",) if n in used],
         "weights": [n for n in ("W0",) if n in used],
@@ -267,7 +334,7 @@ def _library_context(s: ClaimSpec) -> dict[str, Any]:
             "wq_sympy": [comment_text(layer.w_q.tolist()) for layer in ref.layers], "variant": ref.variant}
 
 
-def render(claim_id: str, description: Description | Sequence[Description] | None = None,
+def render(claim_id: str, description: AnyDescription | Sequence[AnyDescription] | None = None,
            library: Mapping[str, Any] | None = None) -> CoqFile:
     """The Coq file of ``claim_id``.
 
@@ -279,10 +346,10 @@ def render(claim_id: str, description: Description | Sequence[Description] | Non
     env = _environment()
     theorems = []
     if s.theorems:
-        given: Sequence[Description | None]
+        given: Sequence[AnyDescription | None]
         if description is None:
             given = [None] * len(s.theorems)
-        elif isinstance(description, Description):
+        elif isinstance(description, Description | FeatureDescription):
             given = [description] * len(s.theorems)
         else:
             given = list(description)

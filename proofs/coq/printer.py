@@ -18,7 +18,8 @@ SymPy                                      Coq (``Local Open Scope ring_scope``)
 ``a * b / c``, ``a + b - c``, ``a**n``     ``a * b / c``, ``a + b - c``, ``a ^+ n``
 ``Identity``, ``ZeroMatrix``               ``1%:M``, ``0``
 ``OneMatrix``, ``c * OneMatrix``           ``const_mx 1``, ``const_mx c``
-``E_x``, ``E_y``, ``W_0``, ``X.T``         ``Ex``, ``Ey``, ``W0``, ``X^T``
+``E_x`` (H x f or H x p), ``E_y``, ``W_0``  ``Ex``, ``Ey``, ``W0``
+``X.T``                                    ``X^T``
 ``X * Y``, ``c * X``, ``-X``, ``X + Y``    ``X *m Y``, ``c *: X``, ``- X``, ``X + Y``
 3 x 3 and 3 x 1 explicit matrices          ``[:: [:: a; b; c]; ...]`` and ``[:: a; b; c]``
 ``Lambda(j, e)``                           ``fun j => e``
@@ -36,6 +37,7 @@ import sympy as sp
 
 from gdssm.core.errors import BadInput
 from gdssm.symbolic import description as sym
+from gdssm.symbolic import features as feat
 
 SCALARS = {sym.eta: "eta", sym.lam: "lam", sym.gamma: "gamma"}
 """Scalar symbols of the descriptions and their Coq names (Variables of type R)."""
@@ -43,7 +45,8 @@ NATS = {sym.N: "N", sym.k: "K"}
 """Symbols that are natural numbers in Coq (sizes, step counts)."""
 BOUND = {sym.j: "j", sym.s: "s"}
 """Readout and GD step indices: binders of ``fun j => ...`` / ``fun s => ...``."""
-MATRICES = {sym.E_x: "Ex", sym.E_y: "Ey", sym.W_0: "W0"}
+MATRICES = {sym.E_x: "Ex", sym.E_y: "Ey", sym.W_0: "W0", feat.E_phi: "Ex"}
+"""E_x of a feature description (H x p) is the same Coq name, declared ``Ex : 'M[R]_(H, p)`` there."""
 INDEXED = {sym.eta_s: "etas"}
 
 
@@ -262,6 +265,25 @@ class Printer:
 
     def _seq(self, values: Iterable[sp.Basic]) -> str:
         return "[:: " + "; ".join(self.scalar(v) for v in values) + "]"
+
+
+MAP_TERMS = {"phi": "phi (x i)", "phi'": "phi' (x i)", "id": "x i"}
+"""The data of example i under each map of a data map's x and query slots (phi' is another map, declared)."""
+
+
+def data_sequences(data: feat.DataMap) -> tuple[str, str]:
+    """The token sequences a feature layer reads, as Coq terms: (inputs nat -> 'cV_p, labels nat -> 'cV_m).
+
+    The correct map gives ``(features phi x)`` (Features.v) and ``y``. A query map other than the x map changes the
+    one token that is only a query, x_N (the concrete-dimension convention of :mod:`gdssm.symbolic.features`); a
+    map on the labels reads ``psi (y i)`` (psi : 'cV_m -> 'cV_m, declared).
+    """
+    if data.x == data.query:
+        inputs = {"phi": "(features phi x)", "phi'": "(features phi' x)", "id": "x"}[data.x]
+    else:
+        inputs = f"(fun i => if i == N then {MAP_TERMS[data.query]} else {MAP_TERMS[data.x]})"
+    labels = "y" if data.y == "id" else "(fun i => psi (y i))"
+    return inputs, labels
 
 
 HYPOTHESES = {

@@ -15,6 +15,13 @@ from what GD on the features reads, and the records fail.
 ``\kappa_0 = 0``, ``\kappa_{n+1} = \kappa_n + y_{n+1} \phi(x)_{n+1}^T \phi(x)_{t+1}`` (the sum over the prefix of
 ``y_i k(x_i, x_{t+1})``, k(x, x') = phi(x)^T phi(x')), ``A_n \phi(x)_{t+1} = \kappa_n`` by induction on n, and
 ``\hat{y}_t = \frac{\eta}{N} \kappa_t``: one GD step from 0 on features is kernel regression scaled by alpha.
+
+``ref.nonlinear_glu`` (the authors' non-linear model, :mod:`gdssm.symbolic.reference_glu`) runs the one-step
+feature theorem on :class:`EmbeddedLabelsModel`, whose y tokens carry ``\phi(y)_i`` and whose GD reads them as
+its labels (the code's embedding is shared by x and y): ``\hat{y}_t = W^{(t)}_1 \phi(x)_{t+1}`` with
+``A_{t+1} = A_t + \phi(y)_{t+1} \phi(x)_{t+1}^T``; then, with ``ref.param_map`` (their output is minus ours,
+E_x = E_y = I), ``o^{ref}_t = -W^{(t)}_1 \phi(x)_{t+1}``, the argument of their readout g: the prediction
+``-g(o^{ref}_t)`` is ``-g(-W^{(t)}_1 \phi(x)_{t+1})`` for every g (congruence; g is never unfolded).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from gdssm.symbolic import equations as eq
 from gdssm.symbolic import features as feat
 from gdssm.symbolic.description import Description
 from gdssm.symbolic.features import FeatureDescription
+from gdssm.symbolic.reference_glu import glu_features
 
 n_ = sympy.Symbol("n", integer=True, nonnegative=True)
 """The prefix of the kernel sum (its induction index)."""
@@ -94,6 +102,14 @@ class FeatureLayerModel(LayerModel):
         return u1, u2, self.E_x * self.slot(self.data.query, sympy.sympify(t) + 1)
 
 
+class EmbeddedLabelsModel(FeatureLayerModel):
+    """The feature model whose GD labels are the embedded labels ``\\phi(y)_i`` (the authors' shared embedding)."""
+
+    def y(self, i: object) -> Element:
+        """The labels GD reads: ``\\phi(y)_{i}``."""
+        return self.slot("phi(y)", i)
+
+
 def model_of(fdesc: FeatureDescription) -> Callable[[Description, Algebra, Builder], LayerModel]:
     """The layer-model factory :func:`~.ssm.ssm_theorem` uses: the feature model with ``fdesc``'s data map."""
     return lambda desc, alg, b: FeatureLayerModel(fdesc.changed(base=desc), alg, b)
@@ -144,16 +160,50 @@ def kernel_theorem(claim: str, fdesc: FeatureDescription) -> Theorem:
     return build(claim, body)
 
 
+GLU_READOUT = (r"\hat{y}^{\mathrm{glu}}_{t} = -g(o^{\mathrm{ref}}_{t}), \ g(o) = W_3 (o \odot \sigma(W_2 \,"
+               r"\mathrm{GELU}(o) + b_2)) + b_3 \ (\text{route 1: any } g)")
+"""The authors' readout and sign (paper-facts §5.8), the definition the statement's o^ref is read through."""
+
+
+def glu_theorem(claim: str, fdesc: FeatureDescription) -> Theorem:
+    """What the authors' non-linear model computes (module docstring): the argument of their readout."""
+    desc = fdesc.base
+
+    def body(b: Builder) -> None:
+        with b.stage(f"reading the description {desc.name!r}"):
+            model = EmbeddedLabelsModel(fdesc, algebra(coefficients(desc)), b)
+            gd = PrefixGD(model)
+        with b.stage(f"{claim}.state"):
+            state = b.add(state_proof(model, gd, f"{claim}.state"))
+        with b.stage(f"{claim}.features"):
+            readout = b.add(finite_readout_proof(model, gd, state, "ssm.features_one_step", 1))
+        o_ref = model.alg.indexed(r"o^{\mathrm{ref}}", T, m, 1)
+        b.parameter(r"E_x = E_y = I, \ H = p \ (\text{the authors' layout; } \phi(u) = w_e u + b_e"
+                    r" \text{ shared by the x and y tokens, route 1: any } \phi)")
+        b.parameter(GLU_READOUT)
+        param_map = Hypothesis("ref.param_map", o_ref, -model.yhat(T))
+        with b.stage(claim):
+            b.add(
+                Derivation(claim, o_ref)
+                .step("the authors' output is minus ours", -model.yhat(T), kind=Kind.LEMMA, using=[param_map])
+                .step("one GD step on the features, labels phi(y)", -(gd.W(1) * model.x(T + 1)), kind=Kind.LEMMA,
+                      using=[readout.lemma()])
+                .qed()
+            )
+
+    return build(claim, body)
+
+
 @dataclass(frozen=True)
 class FeatureClaim:
     """Which feature description a claim proves, how many GD steps (1 or every k), its bindings, and which
-    theorem (``kernel``: the kernel view)."""
+    theorem (``kind``: ``gd``, ``kernel`` the kernel view, ``glu`` the authors' non-linear model)."""
 
     claim: str
     make: Callable[[], FeatureDescription]
     steps: sympy.Expr
     values: dict[sympy.Basic, Any] = field(default_factory=dict)
-    kernel: bool = False
+    kind: str = "gd"
 
     def description(self) -> FeatureDescription:
         """The description with this claim's bindings."""
@@ -163,8 +213,10 @@ class FeatureClaim:
     def theorem(self, fdesc: FeatureDescription | None = None) -> Theorem:
         """The theorem about the (bound) description, or about ``fdesc`` (a mutant)."""
         fd = fdesc if fdesc is not None else self.description()
-        if self.kernel:
+        if self.kind == "kernel":
             return kernel_theorem(self.claim, fd)
+        if self.kind == "glu":
+            return glu_theorem(self.claim, fd)
         return feature_theorem(self.claim, fd, self.steps)
 
 
@@ -172,7 +224,8 @@ lam, gamma = descriptions.lam, descriptions.gamma
 FEATURE_THEOREMS: dict[str, FeatureClaim] = {c.claim: c for c in (
     FeatureClaim("ssm.features_one_step", feat.one_step_features, sympy.Integer(1), {lam: 1}),
     FeatureClaim("ssm.features_k_step", feat.k_step_features, K, {lam: 1, gamma: 0}),
-    FeatureClaim("kernel.one_step", feat.one_step_features, sympy.Integer(1), {lam: 1}, kernel=True),
+    FeatureClaim("kernel.one_step", feat.one_step_features, sympy.Integer(1), {lam: 1}, kind="kernel"),
+    FeatureClaim("ref.nonlinear_glu", glu_features, sympy.Integer(1), {lam: 1}, kind="glu"),
 )}
 """The feature claims route 1 proves (for every phi, all dimensions f, p, m, H, N, all t and, for k steps, all k)."""
 
