@@ -13,10 +13,15 @@
   evaluation tasks (the prediction is linear in eta);
   (ii) the same core on fixed random features: phi at its initialisation, never trained;
   (iii) exact least squares on the learned features, W* = argmin_W sum_i ||W phi(x_i) - y_i||^2 (min-norm).
-  For each: its loss, the prediction L2 (RMS of its query predictions minus the trained model's) and the
-  sensitivity cosine, the mean over tasks of the cosine between d yhat_q / d(x_1..x_N, y_1..y_N, x_q) of the
-  trained model and of the comparison (a scalar task has one query input, so the sensitivity runs over the
-  whole context).
+  and the zero predictor yhat = 0.
+  For each: its loss L = mean over tasks of l_i = (yhat_i - y_i)^2 / 2 with its standard error s / sqrt(n), the
+  paired difference mean(l_i^cmp - l_i^trained) with its standard error, the prediction L2 (RMS of its query
+  predictions minus the trained model's) and the sensitivity cosine, the mean over tasks (with its standard
+  error) of the cosine between d yhat_q / d(x_1..x_N, y_1..y_N, x_q) of the trained model and of the comparison
+  (a scalar task has one query input, so the sensitivity runs over the whole context; the zero predictor has
+  none).
+* :func:`prediction_curves`: for the first few evaluation tasks, the predictions of the trained model, of GD on
+  the learned features and of least squares as the query x sweeps the law's range, with the truth a sin(x + b).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -40,6 +45,8 @@ from gdssm.symbolic.constructions import one_step
 
 LAWS = ("independent", "authors")
 Progress = Callable[[str, int, int, float], None]
+Predict = Callable[[Tensor, Tensor], Tensor]
+"""A predictor: (x (B, N+1, 1), y (B, N, 1)) -> yhat_q (B, 1)."""
 
 
 @dataclass(frozen=True)
@@ -67,19 +74,32 @@ class NonlinearPreset:
         return out
 
 
-def sine_tasks(n: int, N: int, law: str, gen: torch.Generator, dtype: torch.dtype = torch.float64
-               ) -> tuple[Tensor, Tensor, Tensor]:
-    """x (n, N+1, 1), context labels y (n, N, 1) and query targets (n, 1) under ``law`` (module docstring)."""
+X_RANGE = {"independent": (-5.0, 5.0), "authors": (-0.5, 0.5)}
+"""The interval x is drawn from under each law."""
+AMPLITUDE = (0.1, 0.5)
+"""a ranges over this interval (uniformly) under both laws."""
+PHASE_TURNS = (0.0, 1.0)
+"""b / pi ranges over this interval (uniformly) under both laws."""
+
+
+def sine_draw(n: int, N: int, law: str, gen: torch.Generator, dtype: torch.dtype = torch.float64
+              ) -> tuple[Tensor, Tensor, Tensor]:
+    """Amplitudes a (n, 1, 1), phases b (n, 1, 1) and inputs x (n, N+1, 1) under ``law`` (module docstring)."""
     if law not in LAWS:
         raise BadInput(f"unknown law {law!r} of the sine task; choose one of {', '.join(LAWS)}")
-    if law == "authors":
-        u = torch.rand(n, 1, 1, generator=gen, dtype=dtype)
-        a, b = 0.1 + 0.4 * u, math.pi * u
-        x = torch.rand(n, N + 1, 1, generator=gen, dtype=dtype) - 0.5
-    else:
-        a = 0.1 + 0.4 * torch.rand(n, 1, 1, generator=gen, dtype=dtype)
-        b = math.pi * torch.rand(n, 1, 1, generator=gen, dtype=dtype)
-        x = 10 * torch.rand(n, N + 1, 1, generator=gen, dtype=dtype) - 5
+    lo, hi = X_RANGE[law]
+    (a0, a1), (b0, b1) = AMPLITUDE, PHASE_TURNS
+    u = torch.rand(n, 1, 1, generator=gen, dtype=dtype)
+    v = u if law == "authors" else torch.rand(n, 1, 1, generator=gen, dtype=dtype)  # authors: one draw for both
+    a, b = a0 + (a1 - a0) * u, math.pi * (b0 + (b1 - b0) * v)
+    x = (hi - lo) * torch.rand(n, N + 1, 1, generator=gen, dtype=dtype) + lo
+    return a, b, x
+
+
+def sine_tasks(n: int, N: int, law: str, gen: torch.Generator, dtype: torch.dtype = torch.float64
+               ) -> tuple[Tensor, Tensor, Tensor]:
+    """x (n, N+1, 1), context labels y (n, N, 1) and query targets (n, 1): y = a sin(x + b) (:func:`sine_draw`)."""
+    a, b, x = sine_draw(n, N, law, gen, dtype)
     y = a * torch.sin(x + b)
     return x, y[:, :N], y[:, N]
 
@@ -109,7 +129,7 @@ def least_squares(phi: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     return (feats[:, -1:] @ W)[:, 0]
 
 
-def _sensitivities(predict: Callable[[Tensor, Tensor], Tensor], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _sensitivities(predict: Predict, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """(predictions (B, 1), d yhat / d(x, y) flattened per task (B, 2N+1))."""
     xs, ys = x.clone().requires_grad_(True), y.clone().requires_grad_(True)
     with torch.enable_grad():
@@ -120,77 +140,161 @@ def _sensitivities(predict: Callable[[Tensor, Tensor], Tensor], x: Tensor, y: Te
     return out.detach(), torch.cat([gx.flatten(1), gy.flatten(1)], dim=1)
 
 
+def mean_stderr(values: Tensor) -> tuple[float, float]:
+    """(mean, s / sqrt(n)) of a 1-D sample, s the sample standard deviation (divisor n - 1)."""
+    n = values.numel()
+    return float(values.mean()), float(values.std(correction=1) / math.sqrt(n)) if n > 1 else math.nan
+
+
 @dataclass
 class Comparison:
-    """One comparison model's metrics against the trained GD-SSM."""
+    """One comparison model against the trained GD-SSM on the evaluation tasks (module docstring).
+
+    ``paired_difference`` = mean(l_i^cmp - l_i^trained); the cosine is None for the zero predictor (no
+    sensitivity); ``eta`` is the fitted step size of the GD comparisons.
+    """
 
     name: str
     loss: float
+    loss_stderr: float
+    paired_difference: float
+    paired_stderr: float
     prediction_l2: float
-    sensitivity_cosine: float
+    sensitivity_cosine: float | None
+    sensitivity_cosine_stderr: float | None
     eta: float | None = None
 
 
 @dataclass
 class NonlinearResult:
-    """The trained model's loss, the comparisons, the training log and the settings."""
+    """The trained model's loss, the comparisons, the training log, the prediction curves and the settings."""
 
-    preset: dict[str, object]
+    preset: dict[str, Any]
     seed: int
+    steps: int
     loss: float
-    zero_loss: float
+    loss_stderr: float
     comparisons: list[Comparison]
     log: list[dict[str, float]] = field(default_factory=list)
+    curves: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     model: FeatureGDSSM | None = None
 
+    @property
+    def zero_loss(self) -> float:
+        """The loss of the zero predictor on the evaluation tasks."""
+        return next(c.loss for c in self.comparisons if c.name == ZERO)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready results (the model left out)."""
-        return {"preset": self.preset, "seed": self.seed, "loss": self.loss, "zero_loss": self.zero_loss,
-                "comparisons": [asdict(c) for c in self.comparisons], "log": self.log, "seconds": self.seconds}
+        return {"preset": self.preset, "seed": self.seed, "steps": self.steps, "loss": self.loss,
+                "loss_stderr": self.loss_stderr, "comparisons": [asdict(c) for c in self.comparisons],
+                "log": self.log, "seconds": self.seconds}
 
 
-def _half_mse(pred: Tensor, target: Tensor) -> float:
-    return float(0.5 * ((pred - target) ** 2).mean())
+GD_LEARNED, GD_RANDOM, LEAST_SQUARES, ZERO = ("gd on learned features", "gd on random features",
+                                              "least squares on learned features", "zero predictor")
+"""The comparisons, in the order they are reported."""
 
 
-def _cosine(a: Tensor, b: Tensor, eps: float = 1e-8) -> float:
-    return float(((a * b).sum(1) / (a.norm(dim=1).clamp_min(eps) * b.norm(dim=1).clamp_min(eps))).mean())
+def _half_se(pred: Tensor, target: Tensor) -> Tensor:
+    """Per-task loss l_i = (yhat_i - y_i)^2 / 2, shape (B,)."""
+    return 0.5 * ((pred - target) ** 2).flatten(1).mean(1)
+
+
+def _cosines(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
+    """Per-task cos(a_i, b_i), shape (B,)."""
+    return (a * b).sum(1) / (a.norm(dim=1).clamp_min(eps) * b.norm(dim=1).clamp_min(eps))
+
+
+def gd_predictor(core: GDSSMLayer, features: nn.Module, eta: float) -> Predict:
+    """yhat_q = eta g with g the one-step core at eta = 1 on phi(x): GD on the features with step eta."""
+    return lambda xs, ys: eta * core(features(xs), ys)[:, -1]
+
+
+def fit_eta(core: GDSSMLayer, features: nn.Module, x: Tensor, y: Tensor, target: Tensor) -> float:
+    """The eta minimising sum_i (eta g_i - y_i)^2: eta = <g, y> / <g, g> (the prediction is linear in eta)."""
+    with torch.no_grad():
+        g = core(features(x), y)[:, -1]
+    return float((g * target).sum() / (g * g).sum().clamp_min(1e-300))
+
+
+def _frozen64(module: nn.Module) -> nn.Module:
+    """A float64 copy of ``module`` with no parameter requiring a gradient."""
+    out = copy.deepcopy(module).double()
+    for param in out.parameters():
+        param.requires_grad_(False)
+    return out
 
 
 def evaluate(model: FeatureGDSSM, phi_init: nn.Module, x: Tensor, y: Tensor, target: Tensor) -> tuple[
-        float, list[Comparison]]:
-    """The trained model's loss and the three comparisons (module docstring), all in float64."""
-    trained = copy.deepcopy(model).double()
-    phi, phi0 = trained.phi, copy.deepcopy(phi_init).double()
-    for module in (trained, phi0):
-        for param in module.parameters():
-            param.requires_grad_(False)
-    N, p = y.shape[1], trained.layer.f
-    core = analytic_core(p, N)
+        float, float, list[Comparison]]:
+    """The trained model's loss with its standard error and the comparisons (module docstring), in float64."""
+    trained = cast(FeatureGDSSM, _frozen64(model))
+    phi, phi0 = trained.phi, _frozen64(phi_init)
+    core = analytic_core(trained.layer.f, y.shape[1])
     yhat, J = _sensitivities(trained, x, y)
+    base = _half_se(yhat, target)
 
-    def gd_on(features: nn.Module) -> tuple[Callable[[Tensor, Tensor], Tensor], float]:
-        with torch.no_grad():
-            g = core(features(x), y, )[:, -1]  # the core at eta = 1: yhat = eta g
-        eta = float((g * target).sum() / (g * g).sum().clamp_min(1e-300))
-        return (lambda xs, ys: eta * core(features(xs), ys, )[:, -1]), eta
+    def compare(name: str, predict: Predict, eta: float | None = None) -> Comparison:
+        pred, J_ref = _sensitivities(predict, x, y)
+        losses = _half_se(pred, target)
+        (loss, loss_se), (diff, diff_se) = mean_stderr(losses), mean_stderr(losses - base)
+        cos, cos_se = (None, None) if name == ZERO else mean_stderr(_cosines(J, J_ref))
+        return Comparison(name, loss, loss_se, diff, diff_se, float(((pred - yhat) ** 2).mean().sqrt()), cos, cos_se,
+                          eta)
 
     comparisons = []
-    for name, features in (("gd on learned features", phi), ("gd on random features", phi0)):
-        predict, eta = gd_on(features)
-        pred, J_ref = _sensitivities(predict, x, y)
-        comparisons.append(Comparison(name, _half_mse(pred, target), float(((pred - yhat) ** 2).mean().sqrt()),
-                                      _cosine(J, J_ref), eta))
-    pred, J_ref = _sensitivities(lambda xs, ys: least_squares(phi, xs, ys), x, y)
-    comparisons.append(Comparison("least squares on learned features", _half_mse(pred, target),
-                                  float(((pred - yhat) ** 2).mean().sqrt()), _cosine(J, J_ref)))
-    return _half_mse(yhat, target), comparisons
+    for name, features in ((GD_LEARNED, phi), (GD_RANDOM, phi0)):
+        eta = fit_eta(core, features, x, y, target)
+        comparisons.append(compare(name, gd_predictor(core, features, eta), eta))
+    comparisons.append(compare(LEAST_SQUARES, lambda xs, ys: least_squares(phi, xs, ys)))
+    comparisons.append(compare(ZERO, lambda xs, ys: torch.zeros_like(ys[:, -1]) * xs[:, -1]))
+    return *mean_stderr(base), comparisons
+
+
+def evaluation_tasks(law: str, N: int, tasks: int, seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """The held-out tasks, float64: (a, b, x, context labels y, query targets), drawn from ``seed``."""
+    a, b, x = sine_draw(tasks, N, law, torch.Generator().manual_seed(seed))
+    labels = a * torch.sin(x + b)
+    return a, b, x, labels[:, :N], labels[:, N]
+
+
+def evaluation_loss(model: FeatureGDSSM, x: Tensor, y: Tensor, target: Tensor) -> float:
+    """mean_i (yhat_i - y_i)^2 / 2 of ``model`` run in float64 on one thread (what a weights file records)."""
+    with torch_threads(1), torch.no_grad():
+        return float(_half_se(_frozen64(model)(x, y), target).mean())
+
+
+def prediction_curves(model: FeatureGDSSM, eta: float, law: str, x: Tensor, y: Tensor, a: Tensor, b: Tensor,
+                      points: int = 201) -> dict[str, Any]:
+    """Per task (the rows of x (T, N+1, 1), y (T, N, 1), a, b (T, 1, 1)): the context, and the truth a sin(x + b)
+    and the query predictions of the trained model, GD on the learned features (step ``eta``) and least squares
+    as the query x sweeps the law's range on ``points`` grid points (float64)."""
+    trained = cast(FeatureGDSSM, _frozen64(model))
+    core = analytic_core(trained.layer.f, y.shape[1])
+    grid = torch.linspace(*X_RANGE[law], points, dtype=torch.float64)
+    models: dict[str, Predict] = {"trained": trained, GD_LEARNED: gd_predictor(core, trained.phi, eta),
+                                  LEAST_SQUARES: lambda xs, ys: least_squares(trained.phi, xs, ys)}
+    tasks = []
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            xs = x[t:t + 1].repeat(points, 1, 1)
+            xs[:, -1, 0] = grid
+            ys = y[t:t + 1].repeat(points, 1, 1)
+            curves = {name: predict(xs, ys)[:, 0].tolist() for name, predict in models.items()}
+            tasks.append({"a": float(a[t]), "b": float(b[t]), "context_x": x[t, :-1, 0].tolist(),
+                          "context_y": y[t, :, 0].tolist(), "truth": (a[t, 0] * torch.sin(grid + b[t, 0])).tolist(),
+                          **curves})
+    return {"x": grid.tolist(), "tasks": tasks}
 
 
 def train_nonlinear(spec: NonlinearPreset | None = None, *, steps: int | None = None, seed: int = 0,
-                    law: str | None = None, progress: Progress | None = None) -> NonlinearResult:
-    """Train the preset (module docstring) and compare; the same seed gives the same numbers."""
+                    law: str | None = None, progress: Progress | None = None, curve_tasks: int = 3
+                    ) -> NonlinearResult:
+    """Train the preset (module docstring) and compare; the same seed gives the same numbers.
+
+    The log holds the mean training loss over each logging interval (20 intervals)."""
     spec = spec or NonlinearPreset()
     if law is not None:
         spec = NonlinearPreset(**{**asdict(spec), "law": law})
@@ -212,6 +316,7 @@ def train_nonlinear(spec: NonlinearPreset | None = None, *, steps: int | None = 
         data_gen = torch.Generator().manual_seed(seed + 7919)
         log: list[dict[str, float]] = []
         every = max(1, total // 20)
+        interval: list[float] = []
         for step in range(total):
             x, y, target = sine_tasks(spec.batch, spec.N, spec.law, data_gen, torch.float32)
             loss = 0.5 * ((model(x, y) - target) ** 2).mean()
@@ -219,29 +324,44 @@ def train_nonlinear(spec: NonlinearPreset | None = None, *, steps: int | None = 
             loss.backward()
             opt.step()
             sched.step()
-            if step % every == 0 or step == total - 1:
-                log.append({"step": float(step), "train_loss": float(loss.detach())})
+            interval.append(float(loss.detach()))
+            if step % every == every - 1 or step == total - 1:
+                log.append({"step": float(step + 1), "train_loss": sum(interval) / len(interval)})
+                interval = []
                 if progress is not None:
-                    progress(spec.name, step + 1, total, float(loss.detach()))
-        eval_gen = torch.Generator().manual_seed(spec.eval_seed)
-        x, y, target = sine_tasks(spec.eval_tasks, spec.N, spec.law, eval_gen)
-        trained_loss, comparisons = evaluate(model, phi_init, x, y, target)
-    return NonlinearResult(spec.as_dict(), seed, trained_loss, _half_mse(torch.zeros_like(target), target),
-                           comparisons, log, time.perf_counter() - start, model)
+                    progress(spec.name, step + 1, total, log[-1]["train_loss"])
+        a, b, x, y, target = evaluation_tasks(spec.law, spec.N, spec.eval_tasks, spec.eval_seed)
+        loss_mean, loss_se, comparisons = evaluate(model, phi_init, x, y, target)
+        eta = next(c.eta for c in comparisons if c.name == GD_LEARNED)
+        assert eta is not None
+        shown = slice(0, min(curve_tasks, spec.eval_tasks))
+        curves = prediction_curves(model, eta, spec.law, x[shown], y[shown], a[shown], b[shown])
+    return NonlinearResult(spec.as_dict(), seed, total, loss_mean, loss_se, comparisons, log, curves,
+                           time.perf_counter() - start, model)
+
+
+def _pm(mean: float, stderr: float) -> str:
+    return f"{mean:.4g} +- {stderr:.2g}"
 
 
 def summary(result: NonlinearResult) -> str:
-    """A plain-text table of the comparisons."""
-    lines = [f"nonlinear ({result.preset['law']} law): trained GD-SSM loss {result.loss:.4g} "
-             f"(zero predictor {result.zero_loss:.4g}), {result.seconds:.1f} s",
-             f"{'comparison':36s} {'loss':>10s} {'pred L2':>10s} {'sens cos':>9s} {'eta':>9s}"]
+    """A plain-text table of the comparisons (losses and paired differences with their standard errors)."""
+    lines = [f"nonlinear ({result.preset['law']} law, seed {result.seed}, {result.steps} steps): trained GD-SSM "
+             f"loss {_pm(result.loss, result.loss_stderr)} on {result.preset['eval_tasks']} tasks, "
+             f"{result.seconds:.1f} s",
+             f"{'comparison':34s} {'loss (+- s.e.)':>22s} {'minus trained (+- s.e.)':>24s} {'pred L2':>8s} "
+             f"{'sens cos':>8s} {'eta':>7s}"]
     for c in result.comparisons:
-        eta = "" if c.eta is None else f"{c.eta:9.3g}"
-        lines.append(f"{c.name:36s} {c.loss:10.4g} {c.prediction_l2:10.4g} {c.sensitivity_cosine:9.3f} {eta}")
+        cos = "" if c.sensitivity_cosine is None else f"{c.sensitivity_cosine:.3f}"
+        eta = "" if c.eta is None else f"{c.eta:.3g}"
+        lines.append(f"{c.name:34s} {_pm(c.loss, c.loss_stderr):>22s} "
+                     f"{_pm(c.paired_difference, c.paired_stderr):>24s} {c.prediction_l2:8.4g} {cos:>8s} {eta:>7s}")
     return "\n".join(lines)
 
 
 PRESET = NonlinearPreset()
 
-__all__ = ["LAWS", "PRESET", "Comparison", "FeatureGDSSM", "NonlinearPreset", "NonlinearResult", "analytic_core",
-           "evaluate", "least_squares", "sine_tasks", "summary", "train_nonlinear"]
+__all__ = ["AMPLITUDE", "GD_LEARNED", "GD_RANDOM", "LAWS", "LEAST_SQUARES", "PHASE_TURNS", "PRESET", "X_RANGE",
+           "ZERO", "Comparison", "FeatureGDSSM", "NonlinearPreset", "NonlinearResult", "analytic_core", "evaluate",
+           "evaluation_loss", "evaluation_tasks", "fit_eta", "gd_predictor", "least_squares", "mean_stderr",
+           "prediction_curves", "sine_draw", "sine_tasks", "summary", "train_nonlinear"]

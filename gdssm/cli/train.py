@@ -75,21 +75,64 @@ def train(args: argparse.Namespace) -> int:
 
 
 def train_nonlinear_preset(args: argparse.Namespace) -> int:
-    """``gdssm train --preset nonlinear``: the sine task through a learned feature map, with its comparisons."""
-    from gdssm.core.atomic import write_text
-    from gdssm.numeric.threads import requested
-    from gdssm.numeric.train_nonlinear import summary, train_nonlinear
+    """``gdssm train --preset nonlinear``: the sine task through a learned feature map, with its comparisons.
 
-    out = Path("out/train/nonlinear" if args.out is None else args.out)
-    output_folder(out, "--out")
-    with requested(args.threads):
-        result = train_nonlinear(steps=args.steps, seed=args.seed, law=args.train_law)
-    doc = result.as_dict()
+    Writes summary.json, metrics.csv, the figures and trained.safetensors (phi and the layer) into a staging
+    folder, then moves them into ``--out`` (:mod:`numeric.train_nonlinear_outputs`)."""
+    from dataclasses import replace
+
+    from gdssm.cli.export import claim_hashes
+    from gdssm.numeric.formats.trained import trained_claims
+    from gdssm.numeric.threads import requested
+    from gdssm.numeric.train_artifacts import default_out
+    from gdssm.numeric.train_nonlinear import PRESET, summary, train_nonlinear
+    from gdssm.numeric.train_nonlinear_outputs import write_outputs
+
+    out = default_out(PRESET.name) if args.out is None else Path(args.out)
+    output_folder(out, "--out")  # checked before training; made only when the outputs are written
+    spec = PRESET if args.eval_tasks is None else replace(PRESET, eval_tasks=args.eval_tasks)
+    with progress() as bar, requested(args.threads):
+        task = bar.add_task(spec.name, total=args.steps or spec.steps)
+
+        def report(label: str, done: int, total: int, loss: float) -> None:
+            bar.update(task, completed=done, description=f"{label}: loss {loss:.4f}")
+
+        result = train_nonlinear(spec, steps=args.steps, seed=args.seed, law=args.train_law, progress=report)
+    assert result.model is not None
+    claims = claim_hashes(trained_claims(result.model))
+    staging = temporary_folder(out.parent if out.parent != out else out, f".{out.name or 'train'}-")
+    doc = write_outputs(result, staging, claims).summary  # every file, then moved into --out: never half a run
     make_folders(out)
-    write_text(out / "summary.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    move_into(staging, out)
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         print(summary(result))
-        print(f"wrote {out / 'summary.json'}")
+        print(f"wrote {out / 'summary.json'}, {out / 'metrics.csv'}, {out / 'trained.safetensors'} and the figures "
+              f"in {out}")
+    return EXIT_OK
+
+
+def check_trained_weights(path: str, examples: int, seed: int, as_json: bool) -> int:
+    """``gdssm check --weights F`` for a trained-model file (:mod:`numeric.formats.trained`): exit 0 when the file's
+    tensors are what training wrote, the one-step core on its phi is GD on the features and the rebuilt model
+    reproduces the recorded evaluation loss (:func:`numeric.trained_check.check_trained`); exit 1 otherwise."""
+    from gdssm.numeric.formats.trained import read_trained
+    from gdssm.numeric.trained_check import check_trained
+
+    loaded = read_trained(path, verify=False)  # the check decides about the values
+    found = check_trained(loaded, examples, seed)
+    doc = loaded.metadata
+    if as_json:
+        sys.stdout.write(json.dumps({"weights": path, "metadata": doc, "check": found.as_dict()}, indent=2,
+                                    sort_keys=True) + "\n")
+        return EXIT_OK
+    phi = doc["feature_map"]
+    print(f"file: trained {doc['model']}, phi mlp {phi['in_dim']} -> {phi['widths']} -> {phi['out_dim']} "
+          f"({phi['activation']}), {doc['layer']['construction']} core at N={doc['layer']['dims']['N']}, "
+          f"preset {doc['preset']} ({doc['law']} law), seed {doc['seed']}, {doc['dtype']}")
+    print("tensors: identical to what training wrote (sha256)")
+    print(f"core on the stored phi vs autograd GD on its features: relative error {found.core_rel:.3g} "
+          f"<= {found.tolerance:.0e} on {found.examples} tasks")
+    print(f"evaluation loss reproduced: {found.evaluation_loss!r} on {doc['evaluation']['tasks']} tasks")
     return EXIT_OK

@@ -21,7 +21,10 @@ One module per job:
 * :mod:`~numeric.formats.differences` -- max |file - derivation| per tensor;
 * :mod:`~numeric.formats.write` -- :func:`encode`, :func:`write_weights` (deterministic, atomic);
 * :mod:`~numeric.formats.load` -- :func:`decode`, :func:`read_weights`, :func:`load_layer`, :class:`LoadedWeights`,
-  :func:`as_construction`.
+  :func:`as_construction`;
+* :mod:`~numeric.formats.trained` -- files of *trained* feature GD-SSMs (phi and the layer, schema
+  ``gdssm.trained/1``, ``gdssm train --preset nonlinear``): not constructions, so not re-derived; imported from
+  there (it builds on :mod:`numeric.train_nonlinear`), not re-exported here.
 
 The property check of a loaded file against GD is :func:`numeric.check.check_loaded`.
 """
