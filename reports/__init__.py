@@ -11,7 +11,9 @@
 * :mod:`~gdssm.reports.evidence`, :mod:`~gdssm.reports.two_step_audit`, :mod:`~gdssm.reports.learned` -- the
   numeric evidence, the audit of the authors' two-step construction, finished training runs;
 * :mod:`~gdssm.reports.graph` -- the layered claim dependency graph; :mod:`~gdssm.reports.figures` -- deterministic
-  PDF figures; :mod:`~gdssm.reports.from_registry`, :mod:`~gdssm.reports.context` -- views and template context.
+  PDF figures; :mod:`~gdssm.reports.from_registry`, :mod:`~gdssm.reports.context` -- views and template context;
+* :mod:`~gdssm.reports.end_to_end` -- one claim's route-1 records flattened into one chain, from the layer's
+  equations to its prediction.
 """
 
 from gdssm.reports.assemble import ReportSettings, build_report_input

@@ -7,7 +7,8 @@ everything else is derived or measured here, at the report's dimensions (f, m, N
 * step size -- alpha*, eta* and the expected loss for x ~ U(-1/2, 1/2) at (f, N), exact;
 * evidence -- :mod:`reports.evidence` (exact check at the dims, property runs, loss vs k, error vs N,
   mutants) and :mod:`reports.two_step_audit`;
-* learned vs derived -- finished ``gdssm train`` runs found under ``train_dir`` (:mod:`reports.learned`).
+* learned vs derived -- finished ``gdssm train`` runs found under ``train_dir`` (:mod:`reports.learned`);
+* end to end -- the proof of :data:`END_TO_END` as one chain from the layer's equations (:mod:`reports.end_to_end`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from pathlib import Path
 
 import sympy as sp
 
+from gdssm.proofs.claims import claim
 from gdssm.proofs.verify import Outcome, certificates
 from gdssm.reports import evidence
+from gdssm.reports.end_to_end import end_to_end_view
 from gdssm.reports.from_registry import claim_views, formal_files, route_views
 from gdssm.reports.learned import learned_views
-from gdssm.reports.model import ParameterView, ReportInput, step_size_view
+from gdssm.reports.model import EndToEndView, ParameterView, ReportInput, step_size_view
 from gdssm.reports.tex import tex_math
 from gdssm.reports.two_step_audit import two_step_audit
 from gdssm.symbolic.constructions import ETA, PARAMETER_ROLES, k_step
@@ -35,6 +38,8 @@ TITLE = "gdssm: derivations and proofs that a state-space layer runs gradient de
 SHOWN_STEPS = 2
 ERROR_NS = (4, 8, 16, 32, 64, 128, 256)
 PROPERTY_EXAMPLES = 40
+END_TO_END = "ssm.one_step"
+"""The claim whose proof is printed end to end: one GD step, from the layer's equations to its prediction."""
 
 Stage = Callable[[str], None]
 """Called with the name of each stage as it starts (drives a progress bar)."""
@@ -120,7 +125,15 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
         certificate_hashes={f"{o.claim}/{o.route}": certificate_hash(o) for o in done},
         learned=learned_views(s.train_dir) if s.train_dir is not None else (),
         formal_files=formal_files(),
+        end_to_end=end_to_end(),
     )
+
+
+def end_to_end() -> EndToEndView:
+    """The proof of :data:`END_TO_END` printed as one chain from the layer's equations (the route-1 theorem about
+    the description as it is now, as the rest of the report prints it)."""
+    c = claim(END_TO_END)
+    return end_to_end_view(c.id, c.title, c.proved)
 
 
 def _shown_steps(max_steps: int) -> Sequence[int]:

@@ -116,4 +116,5 @@ def template_context(report: ReportInput, figures: Mapping[str, str]) -> dict[st
         "date": report_date(report),
         "graph": layout(report.claims),
         "claim_no": {c.id: i for i, c in enumerate(report.claims, start=1)},
+        "end_to_end": report.end_to_end,
     }

@@ -1,8 +1,10 @@
 """Deterministic PDF figures: loss vs k and error vs N.
 
 A bare :class:`matplotlib.figure.Figure` is drawn (no pyplot, so no GUI backend and no global state) and
-saved with the PDF backend, under matplotlib's default style so that a user's ``matplotlibrc`` does not
-change the output.
+saved with the PDF backend (vector graphics, cropped to the drawing), under matplotlib's default style so that a
+user's ``matplotlibrc`` does not change the output. The report includes each figure at its natural size
+(:data:`WIDTH_IN` wide, less than the text width), so a font of :data:`MIN_FONT_PT` points in the figure is that
+size on the page; every axis is labelled.
 
 The same data gives the same bytes (no creation date, a fixed producer; matplotlib's PDF writer is otherwise
 deterministic, which the tests check). Each file is written atomically.
@@ -22,18 +24,23 @@ from gdssm.core.atomic import write_bytes
 
 _METADATA = {"CreationDate": None, "Producer": "gdssm (matplotlib)", "Creator": None}
 _STYLES = ("-o", "--s", ":^", "-.d")
+WIDTH_IN = 4.8
+"""Figure width in inches (the report's text width is 6.5 in)."""
+MIN_FONT_PT = 7.0
+"""The smallest font a figure uses (the legend of loss vs k)."""
 
 
-def _pdf(fig: Figure) -> bytes:
+def figure_pdf(fig: Figure) -> bytes:
+    """``fig`` as PDF bytes, cropped to what is drawn."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="pdf", metadata=_METADATA)
+    fig.savefig(buf, format="pdf", metadata=_METADATA, bbox_inches="tight", pad_inches=0.02)
     return buf.getvalue()
 
 
-def _series_plot(data: Mapping[str, Sequence[float]], axis: str, xlabel: str, ylabel: str, log: bool) -> bytes:
+def _series_figure(data: Mapping[str, Sequence[float]], axis: str, xlabel: str, ylabel: str, log: bool) -> Figure:
     """Every series of ``data`` against ``data[axis]``; log y only when all values are positive."""
     with style.context("default"):
-        fig = Figure(figsize=(4.8, 3.0))
+        fig = Figure(figsize=(WIDTH_IN, 3.0))
         ax = fig.add_subplot()
         xs = list(data[axis])
         series = {label: list(ys) for label, ys in data.items() if label != axis}
@@ -47,17 +54,17 @@ def _series_plot(data: Mapping[str, Sequence[float]], axis: str, xlabel: str, yl
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
         fig.tight_layout()
-        return _pdf(fig)
+        return fig
 
 
-def loss_vs_k_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
+def loss_vs_k_figure(data: Mapping[str, Sequence[float]]) -> Figure:
     """Loss against the number of steps k (key ``"k"``), as :func:`reports.evidence.loss_vs_k` lays it out.
 
     A series ``"exact, S"`` is drawn as a line; any other series ``"M, S"`` as markers with error bars from
     ``"s.e., S"`` when there is one (GD-SSM shifted right a little so that it does not hide GD).
     """
     with style.context("default"):
-        fig = Figure(figsize=(4.8, 3.2))
+        fig = Figure(figsize=(WIDTH_IN, 3.2))
         ax = fig.add_subplot()
         xs = list(data["k"])
         colours: dict[str, str] = {}
@@ -80,14 +87,25 @@ def loss_vs_k_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
         ax.grid(True, alpha=0.3)
         ax.set_xlabel("steps k")
         ax.set_ylabel("query loss")
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=MIN_FONT_PT)
         fig.tight_layout()
-        return _pdf(fig)
+        return fig
+
+
+def error_vs_n_figure(data: Mapping[str, Sequence[float]]) -> Figure:
+    """Error against the context length N (key ``"N"`` plus one series per label, e.g. float64 and float32), log
+    scale when every error is positive."""
+    return _series_figure(data, "N", "context length N", "max |GD-SSM - GD| over prefixes", log=True)
+
+
+def loss_vs_k_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
+    """:func:`loss_vs_k_figure` as PDF."""
+    return figure_pdf(loss_vs_k_figure(data))
 
 
 def error_vs_n_pdf(data: Mapping[str, Sequence[float]]) -> bytes:
-    """Error against the context length N (key ``"N"`` plus one series per label), log scale."""
-    return _series_plot(data, "N", "context length N", "max abs error", log=True)
+    """:func:`error_vs_n_figure` as PDF."""
+    return figure_pdf(error_vs_n_figure(data))
 
 
 def write_figures(

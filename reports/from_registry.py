@@ -31,6 +31,7 @@ from gdssm.reports.model import (
     RouteResultView,
     RouteView,
     ShownStep,
+    label_word,
 )
 from gdssm.reports.prose import ascii_math, fix_math, prose
 from gdssm.reports.tex import TexMath, TexRaw, tex_escape
@@ -61,6 +62,10 @@ def step_views(records: Iterable[Proof]) -> tuple[ProofStepView, ...]:
 Labels = dict[str, str]
 """Record name -> the LaTeX label of the record printed for it (the first identical one)."""
 
+Placed = dict[tuple[str, int], tuple[str, str | None]]
+"""(claim id, position of the record in its theorem) -> (its label, the label of the earlier identical record it
+repeats, or None when it is printed here)."""
+
 
 def _signature(record: Proof) -> tuple[str, ...]:
     return (latex(record.lhs), latex(record.rhs),
@@ -72,31 +77,46 @@ def record_label(name: str) -> str:
     return "rec-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
-def record_labels(claims: Sequence[Claim]) -> tuple[Labels, dict[str, str]]:
-    """(name -> label of the printed record, label -> label of the earlier identical record) over ``claims``."""
+def record_labels(claims: Sequence[Claim]) -> tuple[Labels, Placed]:
+    """Over ``claims`` in order (numbered from 1): (name -> label of the record printed for it, where each record
+    is printed). A claim's conclusion is labelled as its theorem (``claim-<n>``), a lemma ``rec-<name>``. A record
+    identical to an earlier one (same statement, same steps) is printed once, where it first appears, and cited by
+    cross-reference everywhere after, also when it has the same name (a lemma shared by two claims); a different
+    record under a name already used gets a label of its own."""
     labels: Labels = {}
-    same: dict[str, str] = {}
+    placed: Placed = {}
     first: dict[tuple[str, ...], str] = {}
-    for c in claims:
+    taken: set[str] = set()
+    for number, c in enumerate(claims, start=1):
         if c.theorem is None:
             continue
-        for record in c.proved().records:
-            label = record_label(record.name)
+        records = c.proved().records
+        for position, record in enumerate(records):
             key = _signature(record)
-            if key in first and first[key] != label:
-                same[label] = first[key]
+            if key in first:
+                placed[(c.id, position)] = (first[key], first[key])
                 labels.setdefault(record.name, first[key])
-            else:
-                first.setdefault(key, label)
-                labels.setdefault(record.name, label)
-    return labels, same
+                continue
+            label = f"claim-{number}" if position == len(records) - 1 else record_label(record.name)
+            suffix = 2
+            while label in taken:
+                label, suffix = f"{record_label(record.name)}-{suffix}", suffix + 1
+            taken.add(label)
+            first[key] = label
+            placed[(c.id, position)] = (label, None)
+            labels.setdefault(record.name, label)
+    return labels, placed
 
 
-def citation(name: str, labels: Labels, claim_no: Mapping[str, int]) -> str:
-    """One cited rule as LaTeX: a lemma or claim by reference, a definition, layer equation or hypothesis as math."""
+def citation(name: str, labels: Labels, claim_no: Mapping[str, int], cited: Mapping[str, str] | None = None) -> str:
+    """One cited rule as LaTeX: a lemma or claim by reference, a definition, layer equation or hypothesis as math.
+
+    ``cited`` maps a record name to how it is cited instead (the rows of a flattened chain that prove it)."""
     base = name.split(" [")[0]
+    if cited is not None and base in cited:
+        return cited[base]
     if base in labels:
-        return rf"Lemma~\ref{{{labels[base]}}} (\texttt{{{tex_escape(base)}}})"
+        return rf"{label_word(labels[base])}~\ref{{{labels[base]}}} (\texttt{{{tex_escape(base)}}})"
     if base in claim_no:
         return rf"Theorem~\ref{{claim-{claim_no[base]}}} (\texttt{{{tex_escape(base)}}})"
     found = re.fullmatch(r"induction hypothesis (\w+\(\w+\))", name)
@@ -111,9 +131,9 @@ def citation(name: str, labels: Labels, claim_no: Mapping[str, int]) -> str:
 
 
 def _justification(kind: str, name: str, hypotheses: Iterable[str], folded: Sequence[str], labels: Labels,
-                   claim_no: Mapping[str, int]) -> TexRaw:
+                   claim_no: Mapping[str, int], by: Mapping[str, str] | None = None) -> TexRaw:
     text = rf"\textit{{{kind}}}: {prose(name)}"
-    cited = [citation(h, labels, claim_no) for h in hypotheses if h != name]
+    cited = [citation(h, labels, claim_no, by) for h in hypotheses if h != name]
     if cited:
         text += "; by " + ", ".join(dict.fromkeys(cited))
     if folded:
@@ -121,9 +141,11 @@ def _justification(kind: str, name: str, hypotheses: Iterable[str], folded: Sequ
     return TexRaw(text)
 
 
-def record_view(record: Proof, labels: Labels, same: Mapping[str, str], claim_no: Mapping[str, int]) -> RecordView:
+def record_view(record: Proof, labels: Labels, claim_no: Mapping[str, int], label: str | None = None,
+                same_as: str | None = None, by: Mapping[str, str] | None = None) -> RecordView:
     """The record as printed: non-trivial steps with their justifications, trivial ones folded into the next
-    (or, at the end, the previous) step."""
+    (or, at the end, the previous) step. ``label`` is its LaTeX label (default: from its name), ``same_as`` the
+    label of the earlier identical record it repeats, ``by`` how records are cited instead of by label."""
     shown: list[tuple[TexMath, TexMath, str, str, tuple[str, ...], list[str], dict[str, bool]]] = []
     pending: list[str] = []
     trivial = 0
@@ -138,14 +160,13 @@ def record_view(record: Proof, labels: Labels, same: Mapping[str, str], claim_no
         pending = []
     if pending and shown:
         shown[-1][5].extend(pending)
-    steps = tuple(ShownStep(lhs, rhs, _justification(kind, name, hyps, folded, labels, claim_no), status)
+    steps = tuple(ShownStep(lhs, rhs, _justification(kind, name, hyps, folded, labels, claim_no, by), status)
                   for lhs, rhs, kind, name, hyps, folded, status in shown)
     induction = ""
     if record.by_induction and record.index is not None:
         induction = TexRaw(rf"induction on \({sp.latex(record.index)}\) from \({record.least}\)")
-    label = record_label(record.name)
-    return RecordView(record.name, label, fix_math(conclusion_statement(record)), steps, induction,
-                      same.get(label), trivial)
+    return RecordView(record.name, label or record_label(record.name), fix_math(conclusion_statement(record)), steps,
+                      induction, same_as, trivial)
 
 
 def conclusion_statement(record: Proof) -> str:
@@ -166,7 +187,7 @@ def formal_view(c: Claim) -> FormalView | None:
 
 
 def claim_view(c: Claim, outcomes: Outcomes, used: frozenset[str],
-               unavailable: Iterable[str] = (), labels: Labels | None = None, same: Mapping[str, str] | None = None,
+               unavailable: Iterable[str] = (), labels: Labels | None = None, placed: Placed | None = None,
                claim_no: Mapping[str, int] | None = None) -> ClaimView:
     """The view of ``c``: statement, hypotheses, per-route results (missing routes stay missing, so an
     unchecked claim is unverified, unless the route's engine is ``unavailable`` here: then the route is
@@ -174,10 +195,10 @@ def claim_view(c: Claim, outcomes: Outcomes, used: frozenset[str],
     results = {route: result_view(outcomes[(c.id, route)]) for route in c.routes if (c.id, route) in outcomes}
     not_run = tuple(r for r in c.routes if r not in results and r in set(unavailable))
     steps = step_views(c.proved().records) if c.theorem is not None else ()
-    if labels is None or same is None:
-        labels, same = record_labels([c])
-    records = tuple(record_view(r, labels, same, claim_no or {}) for r in c.proved().records) \
-        if c.theorem is not None else ()
+    if labels is None or placed is None:
+        (labels, placed), claim_no = record_labels([c]), {c.id: 1}
+    records = tuple(record_view(r, labels, claim_no or {}, *placed[(c.id, i)])
+                    for i, r in enumerate(c.proved().records)) if c.theorem is not None else ()
     return ClaimView(c.id, c.title, fix_math(c.statement), tuple(fix_math(h) for h in c.hypotheses), c.uses,
                      c.routes, results, steps, c.statement_hash, kind="theorem", not_run=not_run,
                      formal=formal_view(c), records=records)
@@ -192,9 +213,9 @@ def claim_views(outcomes: Outcomes, claims: Iterable[Claim] = CLAIMS,
     chosen = tuple(claims)
     used = frozenset(u for c in chosen for u in c.uses)
     missing = tuple(unavailable_routes()) if unavailable is None else tuple(unavailable)
-    labels, same = record_labels(chosen)
+    labels, placed = record_labels(chosen)
     claim_no = {c.id: i for i, c in enumerate(chosen, start=1)}
-    return tuple(claim_view(c, outcomes, used, missing, labels, same, claim_no) for c in chosen)
+    return tuple(claim_view(c, outcomes, used, missing, labels, placed, claim_no) for c in chosen)
 
 
 def formal_files() -> tuple[tuple[str, str], ...]:

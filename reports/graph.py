@@ -62,6 +62,11 @@ class GraphStats:
     fully_formalised: int = 0
     not_run: int = 0
     """Required route checks not run because their engine is not installed (e.g. coq without coqc)."""
+    distinct_steps: int = 0
+    """Non-trivial proof steps as printed, each once: steps of records printed (not cross-referenced to an earlier
+    identical record), trivial steps (X = X, folded into a neighbour) left out. ``steps`` counts every checked step."""
+    distinct_steps_checked: int = 0
+    """Of :attr:`distinct_steps`, those every step-checking route accepted."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ def layout(claims: Sequence[ClaimView]) -> DepGraph:
                                    full_formal[c.id]))
     edges = tuple(GraphEdge(u, c.id) for c in claims for u in c.uses)
     steps = [s for c in claims for s in c.steps]
+    printed = [s for c in claims for s in c.printed_steps]
     results = [c.results.get(r) for c in claims for r in c.routes if r not in c.not_run]
     stats = GraphStats(
         claims=len(claims),
@@ -150,5 +156,7 @@ def layout(claims: Sequence[ClaimView]) -> DepGraph:
         formalised=sum(c.kernel_checked for c in claims),
         fully_formalised=sum(full_formal.values()),
         not_run=sum(len(c.not_run) for c in claims),
+        distinct_steps=len(printed),
+        distinct_steps_checked=sum(bool(s.status) and all(s.status.values()) for s in printed),
     )
     return DepGraph(tuple(nodes), edges, stats)

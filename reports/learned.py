@@ -14,6 +14,8 @@ from typing import Any
 from gdssm.numeric.train import PRESETS
 from gdssm.numeric.train_artifacts import load_outputs
 from gdssm.reports.model import LearnedView, NumericTable
+from gdssm.reports.nonlinear import PRESET as NONLINEAR
+from gdssm.reports.nonlinear import nonlinear_view
 from gdssm.reports.tex import TexMath
 
 HEADER = ("run", "loss", "GD target", "gap (paired, s.e.)", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
@@ -75,5 +77,9 @@ def learned_view(directory: Path) -> LearnedView:
 
 
 def learned_views(train_dir: Path) -> tuple[LearnedView, ...]:
-    """Views of every preset with a finished run under ``train_dir`` (in the order of the presets)."""
-    return tuple(learned_view(train_dir / name) for name in PRESETS if (train_dir / name / "summary.json").exists())
+    """Views of every preset with a finished run under ``train_dir`` (in the order of the presets, then the
+    nonlinear preset's, :mod:`reports.nonlinear`)."""
+    views = [learned_view(train_dir / name) for name in PRESETS if (train_dir / name / "summary.json").exists()]
+    if (train_dir / NONLINEAR / "summary.json").exists():
+        views.append(nonlinear_view(train_dir / NONLINEAR))
+    return tuple(views)

@@ -23,6 +23,11 @@ JUSTIFICATIONS = ("definition", "lemma", "induction-hypothesis", "algebra")
 CLAIM_KINDS = ("definition", "lemma", "theorem")
 
 
+def label_word(label: str) -> str:
+    """How a proof record's label is cited: a claim's conclusion (``claim-<n>``) is a theorem, a record a lemma."""
+    return "Theorem" if label.startswith("claim-") else "Lemma"
+
+
 def _require_math(owner: str, name: str, value: object) -> None:
     if not isinstance(value, TexMath):
         raise TypeError(f"{owner}.{name} must be TexMath (see reports.tex.tex_math), got {type(value).__name__}")
@@ -92,6 +97,59 @@ class RecordView:
     trivial: int = 0
     """How many trivial steps (X = X) were folded into their neighbours."""
 
+    @property
+    def same_as_word(self) -> str:
+        """How the record it repeats is cited (:func:`label_word`)."""
+        return label_word(self.same_as or "")
+
+
+CHAIN_ROWS = ("lemma", "step", "hence")
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """One row of a flattened proof: a numbered ``step`` (an equation and the rule or hypothesis it names), a
+    ``lemma`` stated where its proof starts, or ``hence``: the lemma proved by the rows before it."""
+
+    number: int | None
+    kind: str
+    equation: TexMath
+    justification: str
+    ok: bool = True
+
+    def __post_init__(self) -> None:
+        _require_math("ChainRow", "equation", self.equation)
+        if self.kind not in CHAIN_ROWS:
+            raise BadInput(f"chain row kind must be one of {', '.join(CHAIN_ROWS)}, got {self.kind!r}")
+        if (self.number is None) != (self.kind != "step"):
+            raise BadInput(f"a chain row is numbered iff it is a step, got {self.kind} {self.number}")
+
+
+@dataclass(frozen=True)
+class EndToEndView:
+    """One claim's route-1 proof printed as one chain: the layer's general ``equations``, the ``hypotheses`` the
+    proof read, and the ``rows``; the last row is a step ending at ``statement``. Every step must be accepted."""
+
+    claim: str
+    title: str
+    equations: tuple[tuple[TexMath, tuple[TexMath, ...]], ...]
+    """(lhs, the lines of the right-hand side, a sum when there are several)."""
+    hypotheses: tuple[TexMath, ...]
+    rows: tuple[ChainRow, ...]
+    statement: TexMath
+
+    def __post_init__(self) -> None:
+        if not self.rows or self.rows[-1].kind != "step":
+            raise BadInput(f"the end-to-end chain of {self.claim} must end with a step")
+        rejected = [r.number for r in self.rows if r.kind == "step" and not r.ok]
+        if rejected:
+            raise BadInput(f"the end-to-end chain of {self.claim} has rejected steps {rejected}")
+
+    @property
+    def steps(self) -> tuple[ChainRow, ...]:
+        """The numbered steps."""
+        return tuple(r for r in self.rows if r.kind == "step")
+
 
 @dataclass(frozen=True)
 class FormalView:
@@ -138,9 +196,9 @@ class ClaimView:
         return self.records[-1] if self.records else None
 
     @property
-    def shown_steps(self) -> int:
-        """Distinct non-trivial steps printed for this claim (records printed earlier are not counted)."""
-        return sum(len(r.steps) for r in self.records if r.same_as is None)
+    def printed_steps(self) -> tuple[ShownStep, ...]:
+        """The non-trivial steps printed for this claim (records printed earlier are cross-referenced, not here)."""
+        return tuple(s for r in self.records if r.same_as is None for s in r.steps)
 
     def __post_init__(self) -> None:
         _require_math("ClaimView", "statement_tex", self.statement_tex)
@@ -312,9 +370,13 @@ class ReportInput:
     formal_files: tuple[tuple[str, str], ...] = ()
     """(file name, text) of each generated Coq file, written next to the PDF."""
     source_date: str | None = None
+    end_to_end: EndToEndView | None = None
+    """One claim's proof printed as one chain from the layer's equations (its claim must be in ``claims``)."""
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.claims]
+        if self.end_to_end is not None and self.end_to_end.claim not in ids:
+            raise BadInput(f"the end-to-end proof is about {self.end_to_end.claim}, which is not a claim of the report")
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise BadInput(f"duplicate claim ids: {', '.join(dup)}")

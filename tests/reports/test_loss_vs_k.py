@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -45,8 +44,7 @@ def test_exact_loss_is_within_a_few_standard_errors(losses: dict[str, tuple[floa
     assert all(b < a for a, b in itertools.pairwise(constant))  # derived steps: no divergence
 
 
-def test_the_figure_is_deterministic_and_fast() -> None:
-    start = time.perf_counter()
+def test_the_figure_is_deterministic() -> None:
+    """Its time is measured by ``python -m benchmarks bench_report``, not here."""
     data = evidence.loss_vs_k(10, seed=1)
-    assert time.perf_counter() - start < 15  # about 1.5 s unloaded; the report's budget allows a loaded machine
     assert loss_vs_k_pdf(data) == loss_vs_k_pdf(data)

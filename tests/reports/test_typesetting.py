@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -95,13 +96,43 @@ def test_two_step_audit_vectorised_agrees_with_the_reference_loop() -> None:
             assert np.allclose(fast[b], forward_loop(c, X[b], Y[b]), atol=1e-12)
 
 
-def test_two_step_audit_is_fast_and_cites_the_commit() -> None:
-    import time
-
+def test_two_step_audit_cites_the_commit() -> None:
+    """Its time (target 2 s) is measured by ``python -m benchmarks bench_report``, not here."""
     from gdssm.reports.two_step_audit import two_step_audit
 
-    start = time.perf_counter()
     audit = two_step_audit()
-    assert time.perf_counter() - start < 2.0
     assert "92f4555" in audit["transcribed from"]
     assert "+-" in audit["paired difference A - GD-2"]
+
+
+def _raw_text(pdf: Path) -> str:
+    """The PDF's text in reading order with all white space removed (math is split into glyph runs)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return unicodedata.normalize("NFC", "".join(text.split()))
+
+
+@pytest.mark.tex
+def test_the_end_to_end_proof_is_in_the_text(built: Path) -> None:
+    from gdssm.proofs.claims import claim
+    from gdssm.reports.assemble import END_TO_END, end_to_end
+
+    text = _raw_text(built)
+    heading = ("Oneproofendtoend:" + "".join(claim(END_TO_END).title.split())).replace("'", "’")
+    assert text.count(heading) == 2  # the table of contents and the section
+    section = text[text.rindex(heading):]
+    assert section.index("z2i−1=Exxi") < section.index("Lemmassm.state") < section.index("(1)S0=0")
+    last = end_to_end().steps[-1].number
+    assert re.search(rf"Rows\(1\)–\({last}\)chainintoŷt=.{{0,12}}W.{{0,6}}xt\+1,thestatementofTheorem", section)
+
+
+@pytest.mark.tex
+def test_the_statistics_count_distinct_steps(built: Path) -> None:
+    from gdssm.proofs.claims import CLAIMS
+    from gdssm.reports.from_registry import claim_views
+    from gdssm.reports.graph import layout
+
+    stats = layout(claim_views({}, CLAIMS, unavailable=())).stats
+    text = _raw_text(built)
+    assert f"Distinctnon-trivialproofsteps,accepted{stats.distinct_steps},{stats.distinct_steps_checked}" in text
+    assert f"{stats.distinct_steps_checked}ofthe{stats.distinct_steps}distinctnon-trivialproofsteps" in text
+    assert stats.distinct_steps < stats.steps
