@@ -23,9 +23,9 @@ from gdssm.numeric.train_nonlinear import GD_LEARNED, LEAST_SQUARES, NonlinearRe
 from gdssm.numeric.train_plots import save_figure
 
 MIN_FONT = 8
-"""Smallest font size (pt) of any text in the figures."""
+"""Smallest font size (pt) of any text in the figures (above :data:`gdssm.core.figure_style.MIN_FONT_PT`)."""
 WIDTH = 6.0
-"""Figure width in inches (the report's text is 6.5 in wide)."""
+"""Figure width in inches (less than :data:`gdssm.core.figure_style.TEXT_WIDTH_IN`)."""
 TAG = "nonlinear"
 CURVES = (("truth", "truth a sin(x + b)", "black", "-"), ("trained", "trained GD-SSM", "C0", "-"),
           (GD_LEARNED, "GD on learned features", "C1", "--"), (LEAST_SQUARES, "least squares on learned features",

@@ -21,13 +21,12 @@ from matplotlib import style
 from matplotlib.figure import Figure
 
 from gdssm.core.atomic import write_bytes
+from gdssm.core.figure_style import MIN_FONT_PT
 
 _METADATA = {"CreationDate": None, "Producer": "gdssm (matplotlib)", "Creator": None}
 _STYLES = ("-o", "--s", ":^", "-.d")
 WIDTH_IN = 4.8
-"""Figure width in inches (the report's text width is 6.5 in)."""
-MIN_FONT_PT = 7.0
-"""The smallest font a figure uses (the legend of loss vs k)."""
+"""Figure width in inches (less than :data:`gdssm.core.figure_style.TEXT_WIDTH_IN`)."""
 
 
 def figure_pdf(fig: Figure) -> bytes:

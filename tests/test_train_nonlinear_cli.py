@@ -10,8 +10,6 @@ import pytest
 import safetensors.torch
 
 from gdssm.cli import dispatch as cli
-from gdssm.cli.train import check_trained_weights
-from gdssm.core.errors import Refuted
 from gdssm.numeric.formats.containers import safetensors_bytes
 from gdssm.numeric.formats.trained import read_trained
 
@@ -44,7 +42,7 @@ def test_the_trained_file_passes_its_check_and_a_tampered_one_is_refuted(
     assert cli.main(["train", *QUICK, "--out", str(tmp_path / "run")]) == 0
     path = tmp_path / "run" / "trained.safetensors"
     capsys.readouterr()
-    assert check_trained_weights(str(path), 4, 0, as_json=False) == 0
+    assert cli.main(["check", "--weights", str(path), "--examples", "4"]) == 0
     out = capsys.readouterr().out
     assert "identical to what training wrote" in out and "evaluation loss reproduced" in out
     loaded = read_trained(path)
@@ -52,8 +50,13 @@ def test_the_trained_file_passes_its_check_and_a_tampered_one_is_refuted(
     tensors["layer.C"][0, 0] += 0.5
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(safetensors_bytes(tensors, json.dumps(loaded.metadata, sort_keys=True, separators=(",", ":"))))
-    with pytest.raises(Refuted):
-        check_trained_weights(str(bad), 4, 0, as_json=True)
+    assert cli.main(["check", "--weights", str(bad), "--examples", "4", "--json"]) == 1
+    assert "not the ones training wrote" in capsys.readouterr().err
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(path.read_bytes()[:-7])
+    assert cli.main(["check", "--weights", str(truncated)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gdssm: error:")
 
 
 def test_an_unwritable_output_is_refused_before_training(capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,28 +111,3 @@ def train_nonlinear_preset(args: argparse.Namespace) -> int:
         print(f"wrote {out / 'summary.json'}, {out / 'metrics.csv'}, {out / 'trained.safetensors'} and the figures "
               f"in {out}")
     return EXIT_OK
-
-
-def check_trained_weights(path: str, examples: int, seed: int, as_json: bool) -> int:
-    """``gdssm check --weights F`` for a trained-model file (:mod:`numeric.formats.trained`): exit 0 when the file's
-    tensors are what training wrote, the one-step core on its phi is GD on the features and the rebuilt model
-    reproduces the recorded evaluation loss (:func:`numeric.trained_check.check_trained`); exit 1 otherwise."""
-    from gdssm.numeric.formats.trained import read_trained
-    from gdssm.numeric.trained_check import check_trained
-
-    loaded = read_trained(path, verify=False)  # the check decides about the values
-    found = check_trained(loaded, examples, seed)
-    doc = loaded.metadata
-    if as_json:
-        sys.stdout.write(json.dumps({"weights": path, "metadata": doc, "check": found.as_dict()}, indent=2,
-                                    sort_keys=True) + "\n")
-        return EXIT_OK
-    phi = doc["feature_map"]
-    print(f"file: trained {doc['model']}, phi mlp {phi['in_dim']} -> {phi['widths']} -> {phi['out_dim']} "
-          f"({phi['activation']}), {doc['layer']['construction']} core at N={doc['layer']['dims']['N']}, "
-          f"preset {doc['preset']} ({doc['law']} law), seed {doc['seed']}, {doc['dtype']}")
-    print("tensors: identical to what training wrote (sha256)")
-    print(f"core on the stored phi vs autograd GD on its features: relative error {found.core_rel:.3g} "
-          f"<= {found.tolerance:.0e} on {found.examples} tasks")
-    print(f"evaluation loss reproduced: {found.evaluation_loss!r} on {doc['evaluation']['tasks']} tasks")
-    return EXIT_OK

@@ -9,6 +9,7 @@ import re
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from gdssm.reports.build import render_tex
@@ -22,6 +23,15 @@ from gdssm.reports.figures import (
 from gdssm.reports.model import ReportInput
 
 
+def _blank(image: AxesImage) -> bool:
+    """Nothing drawn: every cell masked, or every cell painted (near) white."""
+    values = np.ma.masked_invalid(np.ma.asarray(image.get_array()))
+    if values.count() == 0:
+        return True
+    rgba = np.asarray(image.to_rgba(values.compressed()))
+    return bool((rgba[..., :3].min(axis=-1) > 0.95).all())
+
+
 def figure_problems(fig: Figure, min_pt: float = MIN_FONT_PT) -> list[str]:
     """What makes ``fig`` hard to read: small fonts, unlabelled axes, panels with nothing or a constant drawn."""
     fig.canvas.draw()  # lays out ticks and legends, so that their texts exist
@@ -32,6 +42,9 @@ def figure_problems(fig: Figure, min_pt: float = MIN_FONT_PT) -> list[str]:
     for i, ax in enumerate(a for a in fig.axes if isinstance(a, Axes) and a.get_label() != "<colorbar>"):
         if not ax.get_xlabel().strip() or not ax.get_ylabel().strip():
             problems.append(f"panel {i}: axis without a label")
+        if ax.get_images():
+            problems += [f"panel {i}: blank heatmap" for image in ax.get_images() if _blank(image)]
+            continue
         ys = [y for line in ax.get_lines() for y in np.asarray(line.get_ydata(), dtype=float) if math.isfinite(y)]
         if len(ys) < 2 or max(ys) == min(ys):
             problems.append(f"panel {i}: blank or constant")
@@ -65,3 +78,13 @@ def test_figures_are_vector_and_included_at_natural_size(report: ReportInput) ->
     assert 0.8 * WIDTH_IN * 72 < width_pt <= WIDTH_IN * 72  # cropped to the drawing, no large white margin
     tex = render_tex(report)
     assert r"\includegraphics{report-loss-vs-k.pdf}" in tex and r"\includegraphics{report-error-vs-n.pdf}" in tex
+
+
+def test_the_detector_finds_a_white_heatmap() -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.imshow(np.ones((3, 3)), cmap="PuOr", vmin=0.0, vmax=2.0)  # the centre of a diverging map is white
+    ax.set(xlabel="column", ylabel="row")
+    assert figure_problems(fig) == ["panel 0: blank heatmap"]
+    ax.images[0].set_cmap("cividis")
+    assert figure_problems(fig) == []
