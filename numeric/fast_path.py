@@ -30,16 +30,25 @@ after the carried states (G^R_c, A^C_c),
 a product with the carry plus causal scores x_s^T xi_l (one (L x L) matrix per task and vector), and the next
 carry is lambda^L G^R_c + sum_s lambda^(L-1-s) g_s x_s^T. Memory: the states (f x f and m x f per task) and
 one chunk's scores; nothing of size (B, N, H) is formed (x_{t+1}, g_s, a_s are views of the data where the
-reduced maps are identities). Gradients flow to the data (the parameters are frozen on this path: it holds
-their structure fixed, see :meth:`numeric.layer.GDSSMLayer.plan`).
+reduced maps are identities, or a single scaling of a_s, which is applied to the decay weights instead). Gradients
+flow to the data (the parameters are frozen on this path: it holds their structure fixed, see
+:meth:`numeric.layer.GDSSMLayer.plan`).
+
+Narrow products are computed wide when the plan says so (``lanes``, :data:`numeric.planner.LANES`: float32): MKL's
+batched products with a few output columns run far below its rate for 16 float32 columns (:func:`widened`), so
+a_s gets zero columns up to 16 (A^C is then kept keys-major, f' x 16, so that its update is a wide product too) and
+the keys of a chunk shorter than 16 get zero rows. The padding is zeros, so it changes no sum, and it is dropped from
+the result.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+import torch.nn.functional as F
+from torch import Tensor
 
 LINEAR_KINDS = ("zero", "identity", "scaled", "matrix")
 
@@ -92,7 +101,8 @@ class Statistics:
     """The reduced maps of a recognised layer (module docstring), for data streams x (B, N+1, f') and y (B, N, m').
 
     ``start`` gives xi_0 from (x_t, y_t, x_{t+1}); ``inner`` gives g_s from (x_s, y_s) (None when the readout never
-    reads G^R: k < 2 or it is 0); ``outer`` gives a_s from (x_s, y_s).
+    reads G^R: k < 2 or it is 0); ``outer`` and ``scale`` give a_s = scale * outer(x_s, y_s) (the scale of a single
+    scaled term is kept apart, :func:`factored`, and applied to the decay weights instead of to the data).
     """
 
     lam: float
@@ -103,6 +113,7 @@ class Statistics:
     beta: tuple[float, ...]
     c: tuple[float, ...]
     outputs: int
+    scale: float = 1.0
 
     @property
     def k(self) -> int:
@@ -141,7 +152,7 @@ def recognise(params: dict[str, Tensor], E_x: Tensor, E_y: Tensor) -> Statistics
     d, R, C = params["d"], params["R"], params["C"]
     Gxx, Gxy = E_x.T @ E_x, E_x.T @ E_y  # E_x^T E_x, E_x^T E_y
     start = (Linear.of(d[0] * Gxx), Linear.of(d[1] * Gxy), Linear.of(d[2] * Gxx))  # xi_0 = E_x^T U_t d
-    outer = (Linear.of(q11 * (C @ E_x)), Linear.of(q21 * (C @ E_y)))  # a_s = C (Q_11 E_x x_s + Q_21 E_y y_s)
+    outer, scale = factored((Linear.of(q11 * (C @ E_x)), Linear.of(q21 * (C @ E_y))))  # a_s = C (Q_11 E_x x_s + ..)
     k = int(params["c"].shape[0])
     inner: tuple[Linear, Linear] | None = None
     if k >= 2:
@@ -151,101 +162,161 @@ def recognise(params: dict[str, Tensor], E_x: Tensor, E_y: Tensor) -> Statistics
     return Statistics(
         lam=float(Lambda[0, 0]), start=start, inner=inner, outer=outer,
         rho=tuple(float(v) for v in params["rho"]), beta=tuple(float(v) for v in params["beta"]),
-        c=tuple(float(v) for v in params["c"]), outputs=int(C.shape[0]),
+        c=tuple(float(v) for v in params["c"]), outputs=int(C.shape[0]), scale=scale,
     )
 
 
-class _Decay:
-    """The powers of lambda a chunk of L positions needs (only built for lambda != 1)."""
-
-    def __init__(self, lam: float, L: int, like: Tensor) -> None:
-        powers = [1.0]
-        for _ in range(L):
-            powers.append(powers[-1] * lam)  # repeated products, no logarithms: lambda may be 0 or negative
-        self.scalars = powers  # lambda^0 .. lambda^L as floats
-        self.powers = torch.tensor(powers, dtype=like.dtype, device=like.device)
-        lag = torch.arange(L, device=like.device)
-        lag = lag.unsqueeze(1) - lag.unsqueeze(0)  # l - s
-        zero = torch.zeros((), dtype=like.dtype, device=like.device)
-        self.decay = torch.where(lag >= 0, self.powers[lag.clamp(min=0)], zero)  # lambda^(l-s) [s <= l], (L, L)
-        self.growth = self.powers[1:].unsqueeze(-1)  # lambda^(l+1), (L, 1)
+def factored(maps: tuple[Linear, Linear]) -> tuple[tuple[Linear, Linear], float]:
+    """``maps`` as (unit maps, scale) with maps = scale * unit maps: one scaled term and a zero one become the
+    identity and the scale c (so a_s = c y_s is read as y_s, a view); anything else has scale 1."""
+    kinds = [t.kind for t in maps]
+    if sorted(kinds) == ["scaled", "zero"]:
+        term = maps[kinds.index("scaled")]
+        unit = Linear("identity")
+        return ((unit, maps[1]) if kinds[0] == "scaled" else (maps[0], unit)), term.scale
+    return maps, 1.0
 
 
-def statistics_forward(st: Statistics, x: Tensor, y: Tensor, block: int, span: int = 1) -> Tensor:
+def widened(width: int, lanes: int) -> int:
+    """The width a batched product's output is computed at: ``lanes`` for 1 < width < lanes, else ``width``.
+
+    Measured (MKL, float32, 1024 products of (10..16) x 10 by 10 x w on one thread): w = 10 takes 150-240 us, w = 16
+    takes 90-110 us, so narrow outputs are padded with zero columns (:data:`numeric.planner.LANES`); w = 1 is a
+    matrix-vector product, fast as it is.
+    """
+    return lanes if 1 < width < lanes else width
+
+
+@dataclass(frozen=True)
+class _Masks:
+    """The decay weights of a chunk of L positions whose scores are computed ``width`` >= L columns wide.
+
+    ``decay`` (L, width) is lambda^(l-s) [s <= l] (zero in the padded columns s >= L), ``growth`` (L, 1) is
+    lambda^(l+1), ``powers`` lambda^0 .. lambda^L (as tensor and as floats, ``scalars``); ``outer_decay`` and
+    ``outer_growth`` are decay and growth times the scale of a_s (:attr:`Statistics.scale`).
+    """
+
+    scalars: tuple[float, ...]
+    powers: Tensor
+    decay: Tensor
+    growth: Tensor
+    outer_decay: Tensor
+    outer_growth: Tensor
+
+
+@functools.lru_cache(maxsize=128)
+def _masks(lam: float, L: int, width: int, scale: float, dtype: torch.dtype, device: torch.device) -> _Masks:
+    """The :class:`_Masks` of a chunk (cached: never written, built outside inference mode so autograd may save
+    them)."""
+    powers = [1.0]
+    for _ in range(L):
+        powers.append(powers[-1] * lam)  # repeated products, no logarithms: lambda may be 0 or negative
+    with torch.inference_mode(False):
+        power_t = torch.tensor(powers, dtype=dtype, device=device)
+        lag = torch.arange(L, device=device).unsqueeze(1) - torch.arange(width, device=device).unsqueeze(0)  # l - s
+        zero = torch.zeros((), dtype=dtype, device=device)
+        decay = torch.where(lag >= 0, power_t[lag.clamp(min=0)], zero)  # lambda^(l-s) [s <= l], (L, width)
+        growth = power_t[1:].unsqueeze(-1)  # lambda^(l+1)
+        return _Masks(tuple(powers), power_t, decay, growth, decay * scale, growth * scale)
+
+
+def statistics_forward(st: Statistics, x: Tensor, y: Tensor, block: int, span: int = 1, lanes: int = 1) -> Tensor:
     """yhat_1..yhat_N (B, N, outputs) from the data streams x (B, N+1, f') and y (B, N, m'), chunks of ``block``.
 
     ``span`` chunks are processed side by side: their carried states are formed together (a cumulative sum over
     the chunks, or a product with their decay matrix), so a span costs a fixed number of calls; with ``span = 1``
-    the states are carried chunk by chunk (updated in place when no gradient is recorded).
+    the states are carried chunk by chunk (updated in place when no gradient is recorded). ``lanes`` > 1 computes
+    narrow products wide (:func:`widened`): the scores of a chunk of n < lanes positions against keys padded with
+    zero rows, and a_s with zero columns appended (the readout state A^C is then kept as its transpose, so that its
+    update is wide too); the padding is dropped from the result, which is then a view.
     """
     B, N = y.shape[0], y.shape[1]
     if st.predicts_zero:
         return x.new_zeros(B, N, st.outputs)
     L = min(block, N)
     ones = st.lam == 1.0
-    dk = None if ones else _Decay(st.lam, L, x)
+    masks = _masks(st.lam, L, widened(L, lanes), st.scale, x.dtype, x.device)
+    outputs = widened(st.outputs, lanes)
+    wide = outputs != st.outputs  # a_s padded with zero columns, A^C kept keys-major (f' x outputs)
     inplace = not (torch.is_grad_enabled() and (x.requires_grad or y.requires_grad))  # no graph to keep intact
 
-    def masked(scores: Tensor, n: int) -> Tensor:
-        """lambda^(l-s) [s <= l] (.) scores, in place (scores is a fresh product)."""
-        return scores.tril_() if dk is None else scores.mul_(dk.decay[:n, :n])
+    def scored(v: Tensor, keys: Tensor, n: int, decay: Tensor) -> Tensor:
+        """decay_ls keys_s^T v_l (decay: lambda^(l-s) [s <= l], maybe scaled), (B S, n, n): against keys padded to a
+        wide product if n is narrow."""
+        columns = widened(n, lanes)
+        if columns > n:
+            keys = F.pad(keys, (0, 0, 0, columns - n))  # zero rows: keys_s = 0 for s >= n
+        scores = torch.bmm(v, keys.transpose(1, 2)).mul_(decay[:n, :columns])
+        return scores if columns == n else scores[:, :, :n]
+
+    def weighted(keys: Tensor, n: int) -> Tensor:
+        """lambda^(n-1-s) keys_s: the weight of position s in the state after the chunk."""
+        return keys if ones else keys * masks.powers[:n].flip(0).unsqueeze(-1)
+
+    def rise(keys: Tensor, values: Tensor, n: int, keys_major: bool) -> Tensor:
+        """sum_s lambda^(n-1-s) values_s keys_s^T, (B S, r, w) -- or its transpose (B S, w, r) if ``keys_major``."""
+        if keys_major:
+            return torch.bmm(weighted(keys, n).transpose(1, 2), values)
+        return torch.bmm(values.transpose(1, 2), weighted(keys, n))
+
+    def through(state: Tensor, keys_major: bool) -> Tensor:
+        """The (w x r) matrix with v -> v @ it the map v -> state v (state is stored r x w, or keys-major w x r)."""
+        return state if keys_major else state.transpose(1, 2)
 
     def read_into(target: Tensor, v: Tensor, keys: Tensor, values: Tensor, carry: Tensor | None, n: int,
                   alpha: float) -> Tensor:
         """target += alpha (lambda^(l+1) carry v_l + sum_{s<=l} lambda^(l-s) values_s (keys_s^T v_l)), in place."""
-        scores = masked(torch.bmm(v, keys.transpose(1, 2)), n)  # lambda^(l-s) keys_s^T v_l, (B, n, n)
+        scores = scored(v, keys, n, masks.decay)
         if carry is not None:
-            if dk is None:
-                target.baddbmm_(v, carry.transpose(1, 2), alpha=alpha)  # + alpha carry v_l
+            if ones:
+                target.baddbmm_(v, through(carry, False), alpha=alpha)  # + alpha carry v_l
             else:
-                target.addcmul_(torch.bmm(v, carry.transpose(1, 2)), dk.growth[:n], value=alpha)
+                target.addcmul_(torch.bmm(v, through(carry, False)), masks.growth[:n], value=alpha)
         return target.baddbmm_(scores, values, alpha=alpha)  # + alpha sum_s lambda^(l-s) values_s (keys_s^T v_l)
 
     def apply(v: Tensor, keys: Tensor, values: Tensor, carry: Tensor | None, n: int) -> Tensor:
-        """lambda^(l+1) carry v_l + sum_{s<=l} lambda^(l-s) values_s (keys_s^T v_l), a fresh tensor."""
-        scores = masked(torch.bmm(v, keys.transpose(1, 2)), n)
+        """scale (lambda^(l+1) carry v_l + sum_{s<=l} lambda^(l-s) values_s (keys_s^T v_l)), a fresh tensor (A^C)."""
+        out = torch.bmm(scored(v, keys, n, masks.outer_decay), values)
         if carry is None:
-            return torch.bmm(scores, values)
-        out = torch.bmm(v, carry.transpose(1, 2))
-        if dk is not None:
-            out = out.mul_(dk.growth[:n])
-        return out.baddbmm_(scores, values)
+            return out
+        if ones:
+            return out.baddbmm_(v, through(carry, wide), alpha=st.scale)
+        return out.addcmul_(torch.bmm(v, through(carry, wide)), masks.outer_growth[:n])
 
-    def weighted(keys: Tensor, n: int) -> Tensor:
-        """lambda^(n-1-s) keys_s: the weight of position s in the state after the chunk."""
-        return keys if dk is None else keys * dk.powers[:n].flip(0).unsqueeze(-1)
-
-    def update(carry: Tensor | None, values: Tensor, keys: Tensor, n: int) -> Tensor:
+    def update(carry: Tensor | None, values: Tensor, keys: Tensor, n: int, keys_major: bool) -> Tensor:
         """lambda^n carry + sum_s lambda^(n-1-s) values_s keys_s^T (one chunk)."""
         if carry is None:
-            return torch.bmm(values.transpose(1, 2), weighted(keys, n))
-        beta = 1.0 if dk is None else dk.scalars[n]
+            return rise(keys, values, n, keys_major)
+        beta = masks.scalars[n]
+        left, right = (weighted(keys, n).transpose(1, 2), values) if keys_major else \
+            (values.transpose(1, 2), weighted(keys, n))
         if inplace:
-            return carry.baddbmm_(values.transpose(1, 2), weighted(keys, n), beta=beta)
-        return torch.baddbmm(carry, values.transpose(1, 2), weighted(keys, n), beta=beta)
+            return carry.baddbmm_(left, right, beta=beta)
+        return torch.baddbmm(carry, left, right, beta=beta)
 
-    def carries(state: Tensor | None, values: Tensor, keys: Tensor, S: int, n: int) -> tuple[Tensor, Tensor]:
-        """The states entering each of S chunks (B S, r, w) and the state after them (B, r, w), all at once:
-        G_c = lambda^(n c) G_in + sum_{c' < c} lambda^(n (c-1-c')) dG_c' with the chunk increments
-        dG_c = sum_s lambda^(n-1-s) values_s keys_s^T."""
-        rise = torch.bmm(values.transpose(1, 2), weighted(keys, n))  # dG_c, (B S, r, w)
-        rise = rise.reshape(B, S, *rise.shape[1:])
-        if dk is None:
-            total = rise.cumsum(dim=1)  # sum_{c' <= c} dG_c'
-            before = torch.cat([torch.zeros_like(rise[:, :1]), total[:, :-1]], dim=1)  # sum_{c' < c} dG_c'
-            after = total[:, -1]
-            if state is not None:
-                before, after = before + state.unsqueeze(1), after + state
+    def carries(state: Tensor | None, values: Tensor, keys: Tensor, S: int, n: int, keys_major: bool,
+                more: bool) -> tuple[Tensor, Tensor | None]:
+        """The states entering each of S chunks (B S, r, w) and (when ``more`` chunks follow) the state after them
+        (B, r, w), all at once: G_c = lambda^(n c) G_in + sum_{c' < c} lambda^(n (c-1-c')) dG_c' with the chunk
+        increments dG_c = sum_s lambda^(n-1-s) values_s keys_s^T (transposed throughout if ``keys_major``)."""
+        dG = rise(keys, values, n, keys_major)  # dG_c, (B S, r, w)
+        dG = dG.reshape(B, S, *dG.shape[1:])
+        first = dG.new_zeros(B, 1, *dG.shape[2:]) if state is None else state.unsqueeze(1)
+        if ones:
+            before = torch.cat([first, dG[:, :-1]], dim=1)
+            live = before[..., : st.outputs] if keys_major and wide else before  # the padded columns stay 0
+            live.cumsum_(dim=1)  # G_in + sum_{c' < c} dG_c'
+            after = before[:, -1] + dG[:, -1] if more else None
         else:
-            step = dk.scalars[n]  # lambda^n
+            step = masks.scalars[n]  # lambda^n
             gaps = torch.arange(S, device=x.device)
             gaps = gaps.unsqueeze(1) - gaps.unsqueeze(0) - 1  # c - 1 - c'
             weights = torch.tensor([step**i for i in range(S)] + [0.0], dtype=x.dtype, device=x.device)
             mix = weights[torch.where(gaps >= 0, gaps, S)]  # lambda^(n (c-1-c')) [c' < c], (S, S)
-            before = torch.einsum("cd,bdij->bcij", mix, rise)
+            before = torch.einsum("cd,bdij->bcij", mix, dG)
             if state is not None:
-                before = before + weights[:S].reshape(1, S, 1, 1) * state.unsqueeze(1)  # + lambda^(n c) G_in
-            after = before[:, -1] * step + rise[:, -1]
+                before = before + weights[:S].reshape(1, S, 1, 1) * first  # + lambda^(n c) G_in
+            after = before[:, -1] * step + dG[:, -1] if more else None
         return before.reshape(B * S, *before.shape[2:]), after
 
     inner_state: Tensor | None = None
@@ -257,19 +328,24 @@ def statistics_forward(st: Statistics, x: Tensor, y: Tensor, block: int, span: i
         S = max(1, min(span, (N - t0) // n))  # full chunks of n positions side by side (the tail: one short chunk)
         width = S * n
         more = t0 + width < N
-        keys = x[:, t0 : t0 + width].reshape(B * S, n, -1)  # x_s (a view when S = 1)
+        if S == 1:
+            keys, nexts = x[:, t0 : t0 + n], x[:, t0 + 1 : t0 + 1 + n]  # x_s, x_{s+1} (views)
+        else:  # chunk c's n + 1 inputs x_s .. x_{s+n}, copied once, chunk by chunk: (B S, n + 1, f')
+            windows = x[:, t0 : t0 + width + 1].unfold(1, n + 1, n).transpose(2, 3).reshape(B * S, n + 1, -1)
+            keys, nexts = windows[:, :n], windows[:, 1:]
         labels = y[:, t0 : t0 + width].reshape(B * S, n, -1)  # y_s
-        nexts = x[:, t0 + 1 : t0 + 1 + width].reshape(B * S, n, -1)  # x_{s+1}
         xi = combine(st.start[0](keys), st.start[1](labels), st.start[2](nexts))  # xi_0 (never None here)
         assert xi is not None
         g = None if st.inner is None else combine(st.inner[0](keys), st.inner[1](labels))  # g_s
-        a = combine(st.outer[0](keys), st.outer[1](labels))  # a_s
+        a = combine(st.outer[0](keys), st.outer[1](labels))  # a_s / scale
         assert a is not None
+        if wide:
+            a = F.pad(a, (0, outputs - st.outputs))  # [a_s, 0]
         inner_carry, outer_carry = inner_state, outer_state
         if S > 1:
             if g is not None:
-                inner_carry, inner_state = carries(inner_state, g, keys, S, n)
-            outer_carry, outer_state = carries(outer_state, a, keys, S, n)
+                inner_carry, inner_state = carries(inner_state, g, keys, S, n, False, more)
+            outer_carry, outer_state = carries(outer_state, a, keys, S, n, wide, more)
         acc = xi * st.c[0] if (st.k > 1 or st.c[0] != 1.0) else xi  # sum_j c_j xi_j, built in place
         for j in range(st.k - 1):
             last = j == st.k - 2  # xi_{k-1} only enters the sum: add c_{k-1} xi_{k-1} to acc directly
@@ -283,16 +359,12 @@ def statistics_forward(st: Statistics, x: Tensor, y: Tensor, block: int, span: i
                 fresh = xi * st.rho[j] if st.rho[j] != 1.0 else xi.clone()
                 xi = read_into(fresh, xi, keys, g, inner_carry, n, -st.beta[j])
                 acc.add_(xi, alpha=st.c[j + 1])
-        out = apply(acc, keys, a, outer_carry, n)  # yhat_t = A^C_t sum_j c_j xi_j
+        out = apply(acc, keys, a, outer_carry, n)  # yhat_t = A^C_t sum_j c_j xi_j (a_s = scale * a)
         pieces.append(out.reshape(B, width, -1))
         if S == 1 and more:  # the carries for the next chunk
             if g is not None:
-                inner_state = update(inner_state, g, keys, n)
-            outer_state = update(outer_state, a, keys, n)
+                inner_state = update(inner_state, g, keys, n, False)
+            outer_state = update(outer_state, a, keys, n, wide)
         t0 += width
-    return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=1)
-
-
-def layer_parameters(module: nn.Module) -> dict[str, Tensor]:
-    """The parameters of a layer by name (detached: the statistics path never differentiates them)."""
-    return {name: p.detach() for name, p in module.named_parameters()}
+    result = pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=1)
+    return result if outputs == st.outputs else result[:, :, : st.outputs]

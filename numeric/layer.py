@@ -142,13 +142,11 @@ class GDSSMLayer(nn.Module):
         """
         xs, ys, tokens = self._streams(inputs, labels)  # x_1..x_{N+1}, y_1..y_N (or the odd and even tokens)
         B, N = ys.shape[0], ys.shape[1]
-        plan = self.plan(B, N, path, block, tokens=tokens)
-        if plan.path == "statistics":
-            structure = self._structures[self._structure_key(tokens)][1]  # just checked by plan
-            assert isinstance(structure, Statistics)
+        plan, structure = self._plan(B, N, path, block, tokens)
+        if structure is not None:  # the statistics path
             group = plan.group or B
             pieces = [statistics_forward(structure, xs[b0 : b0 + group], ys[b0 : b0 + group], plan.block,
-                                         plan.span or 1) for b0 in range(0, B, group)]
+                                         plan.span or 1, plan.lanes) for b0 in range(0, B, group)]
             return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=0)
         slots = self._windows(xs, ys, tokens)  # u_{t,a}, a = 1..3, each (B, N, H)
         scan = block_scan(plan.path, plan.block, self.Lambda)
@@ -174,35 +172,24 @@ class GDSSMLayer(nn.Module):
         :func:`numeric.planner.choose_plan` with this layer's Lambda, k, dtype and its ``memory_budget``,
         ``cumsum_work`` and ``chunk`` settings.
         """
-        if path in ("auto", "statistics") and (path == "statistics" or self.statistics):
-            needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters())
-            structure = None if needs_grad else self.structure(tokens)
-            if isinstance(structure, Statistics):
-                width = self.H if tokens else self.f
-                return statistics_plan(batch, N, width, self.m, self.Q.element_size(), block, k=self.k)
-            if path == "statistics":
-                why = ("it holds the parameters' structure fixed and gives them no gradient; run under "
-                       "torch.no_grad() or call layer.requires_grad_(False)") if needs_grad else str(structure)
-                raise BadInput(f"path 'statistics' does not apply: {why}; use path 'auto' or a general scan")
-            path = "auto"
-        return choose_plan(self.Lambda, batch, N, path, block, k=self.k, itemsize=self.Q.element_size(),
-                           memory_budget=self.memory_budget, cumsum_work=self.cumsum_work, chunk=self.chunk)
+        return self._plan(batch, N, path, block, tokens)[0]
 
     def structure(self, tokens: bool = False) -> Statistics | str:
         """The reduced maps of :func:`numeric.fast_path.recognise` for this layer's parameters, or why they do not
         apply (a one-line reason). For token input the streams are the odd and even tokens (E_x = E_y = I).
 
-        Cached per dtype and device, and checked against the exact values of every parameter and buffer on each
-        call (an edit through ``.data`` or ``load_state_dict`` is seen), so a stale structure is never used.
+        Cached per input kind, dtype, device and shapes, and checked against the exact values of every parameter and
+        buffer on each call (an edit through ``.data`` or ``load_state_dict`` is seen), so a stale structure is never
+        used: the check is one concatenation (:meth:`_fingerprint`) and one comparison.
         """
-        named = {name: p.detach() for name, p in self.named_parameters()}
-        values = [*named.values(), self.E_x, self.E_y]
-        key = self._structure_key(tokens)
-        fingerprint = torch.cat([v.reshape(-1) for v in values])
+        values = [*self._own_parameters(), self.E_x, self.E_y]
+        key = (tokens, self.Q.dtype, self.Q.device, tuple(v.shape for v in values))
+        fingerprint = self._fingerprint(values)
         cache: dict[tuple[object, ...], tuple[Tensor, Statistics | str]] = self.__dict__.setdefault("_structures", {})
         cached = cache.get(key)
         if cached is not None and torch.equal(cached[0], fingerprint):
             return cached[1]
+        named = {name: p.detach() for name, p in self.named_parameters()}
         if tokens:
             eye = torch.eye(self.H, dtype=self.E_x.dtype, device=self.E_x.device)
             found = recognise(named, eye, eye)
@@ -218,6 +205,39 @@ class GDSSMLayer(nn.Module):
         """
         return planned_chunk_length(batch, self.H, self.k)
 
+    def _plan(self, batch: int, N: int, path: str, block: int | None, tokens: bool) -> tuple[Plan, Statistics | None]:
+        """:meth:`plan`, and the recognised structure when the plan is the statistics path (else None)."""
+        if path in ("auto", "statistics") and (path == "statistics" or self.statistics):
+            needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self._own_parameters())
+            structure = None if needs_grad else self.structure(tokens)
+            if isinstance(structure, Statistics):
+                width = self.H if tokens else self.f
+                return statistics_plan(batch, N, width, self.m, self.Q.element_size(), block, k=self.k), structure
+            if path == "statistics":
+                why = ("it holds the parameters' structure fixed and gives them no gradient; run under "
+                       "torch.no_grad() or call layer.requires_grad_(False)") if needs_grad else str(structure)
+                raise BadInput(f"path 'statistics' does not apply: {why}; use path 'auto' or a general scan")
+            path = "auto"
+        return choose_plan(self.Lambda, batch, N, path, block, k=self.k, itemsize=self.Q.element_size(),
+                           memory_budget=self.memory_budget, cumsum_work=self.cumsum_work, chunk=self.chunk), None
+
+    def _own_parameters(self) -> list[nn.Parameter]:
+        """The parameters (registration order; the layer has no submodules), read without the module walk of
+        :meth:`parameters`."""
+        return [p for p in self._parameters.values() if p is not None]
+
+    def _fingerprint(self, values: list[Tensor]) -> Tensor:
+        """The current entries of ``values``, concatenated (a copy). The flat views it concatenates are kept while
+        every value keeps its storage, strides and shape (a view reads the storage, so edits in place are seen)."""
+        layout = tuple((v.data_ptr(), v.stride(), v.shape) for v in values)
+        kept: tuple[tuple[object, ...], list[Tensor]] | None = self.__dict__.get("_flat")
+        if kept is None or kept[0] != layout:
+            if not all(v.is_contiguous() for v in values):  # reshape would copy: nothing to keep
+                return torch.cat([v.detach().reshape(-1) for v in values])
+            kept = (layout, [v.detach().view(-1) for v in values])
+            self.__dict__["_flat"] = kept
+        return torch.cat(kept[1])
+
     def _readout(self, apply_state: StateMap, q: Tensor) -> Tensor:
         """yhat = C S sum_j c_j r_j + F q with r_0 = q, r_{j+1} = rho_j r_j - beta_j R S r_j (per position)."""
         y = q @ self.F.T  # F q
@@ -228,11 +248,6 @@ class GDSSMLayer(nn.Module):
             r = self.rho[j] * r - self.beta[j] * (apply_state(r) @ self.R.T)  # r_{j+1} = rho_j r_j - beta_j R S r_j
             acc = acc + self.c[j + 1] * r  # acc += c_{j+1} r_{j+1}
         return apply_state(acc) @ self.C.T + y  # C S sum_j c_j r_j + F q
-
-    def _structure_key(self, tokens: bool) -> tuple[object, ...]:
-        """The cache key of :meth:`structure`: input kind, dtype, device and every parameter's and buffer's shape."""
-        shapes = tuple(tuple(p.shape) for p in (*self.parameters(), self.E_x, self.E_y))
-        return (tokens, self.Q.dtype, self.Q.device, shapes)
 
     def _streams(self, inputs: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor, bool]:
         """The checked data as two streams and whether they are tokens: x (B, N+1, f) and y (B, N, m), or the odd

@@ -4,7 +4,8 @@ Choice under ``path="auto"`` (the constants were measured on CPU, see ``benchmar
 
 0. no parameter needs a gradient and :func:`numeric.fast_path.recognise` accepts the parameters (the structure
    of a derived construction) -> ``statistics`` (:func:`statistics_plan`): the scan over the GD statistics,
-   in chunks of :func:`statistics_chunk` positions and groups of :func:`statistics_group` tasks;
+   in chunks of :func:`statistics_chunk` positions, groups of :func:`statistics_group` tasks and spans of
+   :func:`statistics_span` chunks, narrow products widened to :data:`LANES` (float32);
 
 and otherwise, by :func:`choose_plan`, one of the general scans of :mod:`numeric.scans`:
 
@@ -41,23 +42,33 @@ CACHE_BYTES = 4 << 20
 """Working set one group of tasks of the statistics path may take per chunk (about the per-core cache share)."""
 SPAN_BYTES = 1 << 20
 """Carried states of the chunks the statistics path processes side by side (:func:`statistics_span`)."""
-SPAN_WORK_BYTES = 16 << 20
-"""Vectors and scores of one span of the statistics path."""
+SPAN_WORK_BYTES = 6 << 20
+"""Vectors and scores of one span of the statistics path. Larger spans made glibc return the freed heap to the
+system after every call and fault it back in on the next (measured: B = 54 tasks, N = 2048, f = 64, k = 1, float64:
+spans of 7 chunks (16 MB) 17000 page faults and 44 ms per call, spans of 1-2 chunks none and 19-20 ms)."""
 SINGLE_CHUNK = 64
 """Up to this many positions the statistics path runs one chunk (no carried state at all)."""
 SPAN_CHUNK = 16
-"""Chunk length of the statistics path when chunks run side by side (measured: f = 10, B = 16, N = 1024)."""
+"""Chunk length of the statistics path when chunks run side by side (measured: f = 10, B = 16, N = 1024, float32,
+one thread, products widened to 16 lanes: L = 16 in one span of 64 chunks 0.74 ms, L = 32 in one span 0.78 ms;
+f = 64, k = 1, float64: L = 16 47 ms, L = 32 59 ms)."""
+LANES = {4: 16}
+"""Itemsize -> the width narrow batched products of the statistics path are computed at
+(:func:`numeric.fast_path.widened`). float32: 16 (MKL on the development machine, AMD EPYC with AVX-512, one
+thread: 1024 products with 16 output columns ran 1.5-2.6x faster than with 2..12); float64: none (its fastest width
+was erratic there: 12 beat both 8 and 16)."""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How a forward pass runs: ``path``, positions per ``block`` and (statistics path) tasks per ``group`` and
-    chunks side by side per ``span``."""
+    """How a forward pass runs: ``path``, positions per ``block`` and (statistics path) tasks per ``group``, chunks
+    side by side per ``span`` and the ``lanes`` narrow products are padded to (1: none)."""
 
     path: str
     block: int
     group: int | None = None
     span: int | None = None
+    lanes: int = 1
 
 
 def choose_plan(Lambda: Tensor, batch: int, N: int, path: str = "auto", block: int | None = None, *, k: int,
@@ -163,7 +174,8 @@ def statistics_plan(batch: int, N: int, width: int, outputs: int, itemsize: int,
 
     N <= SINGLE_CHUNK: one chunk (fewest calls). Otherwise, when several chunks' states fit side by side
     (:func:`statistics_span` > 1 at L = SPAN_CHUNK), chunks of SPAN_CHUNK positions in spans; else chunk by chunk
-    with :func:`statistics_chunk`. ``block`` fixes the chunk length.
+    with :func:`statistics_chunk`. ``block`` fixes the chunk length. Products narrower than :data:`LANES` of the
+    itemsize are computed wide (float32: 16 columns; float64: as they are).
     """
     require_count("batch size B", batch)
     if block is not None:
@@ -178,4 +190,5 @@ def statistics_plan(batch: int, N: int, width: int, outputs: int, itemsize: int,
         if statistics_span(group, N, width, outputs, k, L, itemsize) == 1:
             L = min(N, statistics_chunk(batch, width))
     group = statistics_group(batch, width, outputs, L, itemsize)
-    return Plan("statistics", L, group, statistics_span(group, N, width, outputs, k, L, itemsize))
+    return Plan("statistics", L, group, statistics_span(group, N, width, outputs, k, L, itemsize),
+                LANES.get(itemsize, 1))

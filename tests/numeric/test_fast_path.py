@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gdssm.core.errors import BadInput
 from gdssm.numeric import strategies as gst
 from gdssm.numeric.alignment import query_sensitivities
-from gdssm.numeric.fast_path import Linear, Statistics, recognise
+from gdssm.numeric.fast_path import Linear, Statistics, factored, recognise, statistics_forward, widened
 from gdssm.numeric.layer import GDSSMLayer
 from gdssm.numeric.oracle import gd_predictions
 from gdssm.numeric.planner import Plan, statistics_chunk, statistics_group, statistics_plan
@@ -172,6 +172,24 @@ def test_edits_through_data_and_load_state_dict_are_seen() -> None:
     assert isinstance(layer.to(F32).structure(), Statistics)
 
 
+def test_storage_and_layout_changes_are_seen() -> None:
+    """The cached flat views of the parameters follow a new storage (``.data = ...``) and a new layout (a transposed
+    view on the same storage, a non-contiguous parameter): the statistics path always equals the general path."""
+    layer = structured_layer(3, 2, 3, seed=7, lam=0.9)
+    gen = torch.Generator().manual_seed(8)
+    x, y = torch.randn(2, 21, 3, generator=gen, dtype=F64), torch.randn(2, 20, 2, generator=gen, dtype=F64)
+    before, _ = _both(layer, x, y)
+    edits = (lambda: setattr(layer.R, "data", layer.R.data.t()),  # same storage, other strides
+             lambda: setattr(layer.C, "data", torch.randn(layer.C.shape, generator=gen, dtype=F64)),  # new storage
+             lambda: layer.R.data.mul_(2.0))  # in place, through the non-contiguous parameter
+    for edit in edits:
+        edit()
+        fast, general = _both(layer, x, y)
+        assert rel_error(fast, general) <= CLOSE[F64]
+        assert not torch.equal(fast, before)
+        before = fast
+
+
 def test_parameters_that_need_a_gradient_take_the_general_path() -> None:
     """Training (parameters requiring grad, grad mode on) never takes the statistics path; asking for it fails."""
     c = k_step(2, 1, 6, 2, "1/8")
@@ -269,12 +287,14 @@ def test_recognise_refuses_non_finite_parameters() -> None:
 
 def test_statistics_plan_model() -> None:
     """One chunk up to 64 positions; chunks of 16 side by side when their states are small; otherwise chunk by chunk
-    with L* = sqrt(STATISTICS_OVERHEAD / (B w)) as a power of two in [16, 128]; groups of tasks fit the cache."""
+    with L* = sqrt(STATISTICS_OVERHEAD / (B w)) as a power of two in [16, 128]; groups of tasks fit the cache; spans
+    keep their vectors within SPAN_WORK_BYTES."""
     assert statistics_chunk(256, 64) == 16 and statistics_chunk(4, 16) == 64 and statistics_chunk(1, 1) == 128
     assert statistics_group(256, 64, 1, 16, 8) == 54 and statistics_group(4, 16, 1, 64, 8) == 4
     assert statistics_plan(256, 8192, 64, 1, 8, k=3) == Plan("statistics", 16, 54, 1)  # the main benchmark case
-    assert statistics_plan(16, 1024, 10, 10, 4, k=1) == Plan("statistics", 16, 16, 64)  # spans of 64 chunks
+    assert statistics_plan(16, 1024, 10, 10, 4, k=1) == Plan("statistics", 16, 16, 64, 16)  # spans, float32 lanes
     assert statistics_plan(8, 64, 16, 4, 8, k=3) == Plan("statistics", 64, 8, 1)  # one chunk
+    assert statistics_plan(256, 8192, 64, 1, 8, k=1) == Plan("statistics", 16, 54, 2)  # spans of 2 chunks (6 MB)
     assert statistics_plan(8, 100, 4, 1, 8, block=7).block == 7
     with pytest.raises(BadInput, match="block length"):
         statistics_plan(8, 100, 4, 1, 8, block=0)
@@ -287,8 +307,6 @@ def test_spans_of_chunks_equal_one_chunk_at_a_time(N: int, k: int, lam: float, b
                                                    seed: int) -> None:
     """Chunks processed side by side (states formed together) give the chunk-by-chunk result, with and without a
     carried state, for lambda = 1, in (0, 1), 0 and negative."""
-    from gdssm.numeric.fast_path import statistics_forward
-
     layer = structured_layer(3, 2, k, seed, lam=lam, embeddings="random")
     structure = layer.structure()
     assert isinstance(structure, Statistics)
@@ -299,3 +317,76 @@ def test_spans_of_chunks_equal_one_chunk_at_a_time(N: int, k: int, lam: float, b
         want = layer(x, y, path=GENERAL)
         got = statistics_forward(structure, x, y, block, span)
     assert float((got - want).abs().max()) <= 1e-12 * max(1.0, float(want.abs().max()))
+
+
+def _scaled_outer(layer: GDSSMLayer, seed: int) -> None:
+    """Make a_s = c y_s (Q_11 = 0, C E_y = c I with a random c, split embeddings): one scaled term."""
+    f = layer.f
+    with torch.no_grad():
+        layer.Q[0, 0] = 0.0
+        layer.C[:, f:] = torch.eye(layer.m, dtype=F64) * (0.3 + torch.rand(1, generator=torch.Generator().manual_seed(
+            seed), dtype=F64))
+
+
+@settings(deadline=None)
+@given(f=st.integers(1, 6), m=st.integers(1, 5), N=st.integers(1, 70), k=st.integers(1, 3),
+       lam=st.sampled_from([1.0, 0.8, 0.0, -0.5]), embeddings=st.sampled_from(["split", "random", "scaled"]),
+       block=st.integers(1, 20), span=st.integers(1, 12), lanes=st.sampled_from([1, 2, 4, 16]), seed=gst.seeds())
+def test_widened_products_equal_the_general_path(f: int, m: int, N: int, k: int, lam: float, embeddings: str,
+                                                 block: int, span: int, lanes: int, seed: int) -> None:
+    """Products computed wide (keys padded with zero rows, a_s with zero columns, A^C kept keys-major) give the
+    general path's outputs, float64 within 1e-12, in every combination of chunks, spans and decays, also with the
+    scale of a single scaled a_s kept apart (``scaled``); the padding is dropped from the result."""
+    layer = structured_layer(f, m, k, seed, lam=lam, embeddings="random" if embeddings == "random" else "split")
+    if embeddings == "scaled":
+        _scaled_outer(layer, seed)
+    structure = layer.structure()
+    assert isinstance(structure, Statistics)
+    assert (structure.scale != 1.0) == (embeddings == "scaled")
+    gen = torch.Generator().manual_seed(seed + 3)
+    x = torch.randn(2, N + 1, f, generator=gen, dtype=F64)
+    y = torch.randn(2, N, m, generator=gen, dtype=F64)
+    with torch.no_grad():
+        want = layer(x, y, path=GENERAL)
+        got = statistics_forward(structure, x, y, block, span, lanes)
+    assert got.shape == want.shape == (2, N, m)
+    assert float((got - want).abs().max()) <= 1e-12 * max(1.0, float(want.abs().max()))
+
+
+@pytest.mark.parametrize("dtype", [F64, F32])
+@pytest.mark.parametrize(("N", "block", "span"), [(10, 64, 1), (40, 16, 1), (40, 16, 8), (37, 7, 3)])
+def test_widened_products_give_the_general_gradients(dtype: torch.dtype, N: int, block: int, span: int) -> None:
+    """Backward through the wide products (the padding, the keys-major A^C, a short tail chunk) equals the general
+    path's gradients to x and y, for the one-step reference layout (a_s = -alpha y_s widened) and k = 2."""
+    for c in (one_step(3, 3, N, "1/4", layout="reference"), k_step(3, 2, N, 2, "1/8", lam="9/10", gamma="1/10")):
+        layer = GDSSMLayer.from_construction(c, dtype=dtype).requires_grad_(False)
+        structure = layer.structure()
+        assert isinstance(structure, Statistics)
+        tasks = tasks_for(c, TaskLaw(), seed=5, batch=3)
+        weight = torch.randn(3, N, c.m, generator=torch.Generator().manual_seed(6), dtype=F64).to(dtype)
+        grads = []
+        for run in ("wide", "general"):
+            x = tasks.x.to(dtype).requires_grad_(True)
+            y = tasks.y.to(dtype).requires_grad_(True)
+            out = statistics_forward(structure, x, y, block, span, 16) if run == "wide" else \
+                layer(x, y, path="chunked", block=8)
+            (out * weight).sum().backward()
+            assert x.grad is not None and y.grad is not None
+            grads.append((x.grad, y.grad))
+        for got, want in zip(*grads, strict=True):
+            assert rel_error(got, want.double()) <= CLOSE[dtype] * 10
+
+
+def test_a_single_scaled_term_is_factored() -> None:
+    """c y_s (or c x_s) is read as the identity with scale c; two terms, a matrix or the identity keep scale 1."""
+    zero, eye, half = Linear("zero"), Linear("identity"), Linear("scaled", scale=0.5)
+    assert factored((zero, half)) == ((zero, eye), 0.5) and factored((half, zero)) == ((eye, zero), 0.5)
+    for maps in ((half, half), (zero, eye), (eye, zero), (zero, Linear("matrix", torch.eye(2) * 2))):
+        assert factored(maps) == (maps, 1.0)
+
+
+def test_float32_plans_widen_narrow_products() -> None:
+    """float32 plans pad narrow products to 16 (float64 ones do not); widths 1 and >= lanes stay as they are."""
+    assert statistics_plan(1024, 10, 10, 10, 4).lanes == 16 and statistics_plan(1024, 10, 10, 10, 8).lanes == 1
+    assert [widened(w, 16) for w in (1, 2, 10, 15, 16, 17, 40)] == [1, 16, 16, 16, 16, 17, 40]
+    assert widened(10, 1) == 10
