@@ -241,10 +241,12 @@ def jax_rows(repeats: int) -> list[Row | str]:
         diff = float(np.abs(theirs - ours).max() / np.abs(ours).max())
         timing = interleaved({"jax": partial(_block, forward, args), "torch": partial(layer, tasks.x, tasks.y)},
                              repeats)
+        plan = layer.plan(B, N)
         rows.append(Row(f"authors' JAX forward (jit, float32) / layer, B={B},N={N},f={f}", timing["jax"].best,
                         timing["torch"].best, "s", ">= 10",
                         f"jax {jax.__version__} {timing['jax'].text()}, torch {timing['torch'].text()} "
-                        f"[{layer.plan(B, N).path}]; max relative difference of the predictions {diff:.2g}"))
+                        f"[{plan.path}, chunk {plan.block}, span {plan.span}, lanes {plan.lanes}, "
+                        f"{torch.get_num_threads()} threads]; max relative difference of the predictions {diff:.2g}"))
     return rows
 
 
@@ -312,8 +314,9 @@ def property_row(examples: int, repeats: int) -> Row:
     return Row(f"property run: examples/s at N<=64,f<=16 / target {PROPERTY_TARGET:g}", rate, PROPERTY_TARGET,
                "ex/s", ">= 1",
                f"{examples} examples per run, {timing['run'].text()}; median {median:.4g} ex/s; share of the time in "
-               f"the check itself (oracle, layers, sampling) {inside[0] / total:.0%}, the rest is Hypothesis "
-               f"generation and the SymPy derivation of each drawn construction")
+               f"the check itself (lowering, layers, oracle, sampling) {inside[0] / total:.0%}, the rest is "
+               f"Hypothesis generation and drawing each derivation (its description is lowered straight to tensors, "
+               f"no SymPy matrices)")
 
 
 def run(quick: bool = False) -> list[Row | str]:

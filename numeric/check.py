@@ -7,6 +7,11 @@ lowered :class:`numeric.layer.GDSSMLayer` in every requested dtype, and compares
 prefix t = 1..N of every task. The data are drawn rounded to float32, so every dtype (and the oracle) sees
 the very same numbers and the errors measure arithmetic alone.
 
+A drawn construction is drawn as its :class:`~gdssm.symbolic.constructions.Derivation` (the description and the
+values it is bound to) and lowered straight to tensors by :func:`numeric.lowering.lower_derivation`: the same
+description evaluated on exact rationals instead of SymPy matrices, giving the same tensors bit for bit
+(tests/numeric/test_lowering.py); the layer is the one :meth:`GDSSMLayer.from_construction` would build.
+
 Error measure, per example: relative error = max |layer - oracle| / max(max |oracle|, TINY), both maxima
 over the example's 4..8 tasks, its prefixes and outputs. Tolerances: float64 1e-10, float32 1e-4. A failure
 is shrunk by Hypothesis (unless ``shrink=False``) and raised as :class:`gdssm.core.errors.Refuted`
@@ -31,10 +36,11 @@ from gdssm.core.errors import BadInput, Refuted
 from gdssm.numeric import strategies
 from gdssm.numeric.formats.load import LoadedWeights, as_construction
 from gdssm.numeric.layer import GDSSMLayer
+from gdssm.numeric.lowering import lower_derivation
 from gdssm.numeric.oracle import gd_predictions
 from gdssm.numeric.samplers import TaskLaw, sample_tasks
 from gdssm.numeric.threads import choose_threads, torch_threads
-from gdssm.symbolic.constructions import Construction
+from gdssm.symbolic.constructions import Construction, Derivation
 
 TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
 """Largest relative error (module docstring) accepted per dtype."""
@@ -81,12 +87,18 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class Case:
-    """One drawn example."""
+    """One drawn example: a construction given to the run, or one drawn as a :class:`Derivation` (lowered straight
+    to tensors by :func:`numeric.lowering.lower_derivation`, the same tensors as lowering its construction)."""
 
-    construction: Construction
+    drawn: Construction | Derivation
     law: TaskLaw
     seed: int
     batch: int
+
+    @property
+    def construction(self) -> Construction:
+        """The construction checked (a drawn derivation instantiated by SymPy: only a report needs its matrices)."""
+        return self.drawn if isinstance(self.drawn, Construction) else self.drawn.construction()
 
 
 class _Mismatch(AssertionError):
@@ -101,13 +113,13 @@ class _Mismatch(AssertionError):
 def cases(draw: Any, construction: Construction | None = None, max_f: int = 16, max_m: int = 4,
           max_N: int = 64, max_k: int = 8, names: tuple[str, ...] = ("one-step", "k-step")) -> Case:
     """A law, a seed, a batch of 4..8 tasks, and a construction (``construction`` if given)."""
+    drawn: Construction | Derivation
     if construction is None:
         law = draw(strategies.input_laws(m=None))
-        construction = draw(strategies.constructions(law=law, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k,
-                                                     names=names))
+        drawn = draw(strategies.derivations(law=law, max_f=max_f, max_m=max_m, max_N=max_N, max_k=max_k, names=names))
     else:
-        law = draw(strategies.input_laws(m=construction.layout.m))
-    return Case(construction, law, draw(strategies.seeds()), draw(st.integers(MIN_BATCH, 2 * MIN_BATCH)))
+        law, drawn = draw(strategies.input_laws(m=construction.layout.m)), construction
+    return Case(drawn, law, draw(strategies.seeds()), draw(st.integers(MIN_BATCH, 2 * MIN_BATCH)))
 
 
 def run_check(examples: int, seed: int, construction: Construction | None = None,
@@ -179,22 +191,54 @@ def check_loaded(loaded: LoadedWeights, examples: int, seed: int, progress: Prog
 
 
 class _LayerCache:
-    """The lowered layers (one per dtype) of the construction seen last: a construction is lowered once, to float64,
+    """The lowered layers (one per dtype) of the construction or derivation seen last: it is lowered once, to float64,
     and the other dtypes are cast from it. The cast is bit for bit the direct lowering: lowering rounds each exact
-    entry to a Python float (float64) first and then to the tensor's dtype, exactly what the cast does."""
+    entry to a Python float (float64) first and then to the tensor's dtype, exactly what the cast does.
+
+    A derivation is lowered by :func:`numeric.lowering.lower_derivation` (its description evaluated on exact
+    rationals, no SymPy matrices: the tensors lowering its construction gives) into a layer of its shapes and dtype
+    kept from an earlier example, every parameter and buffer overwritten (building a module costs more than the
+    check of a small example; the layer's structure cache compares every value, so nothing of the earlier example
+    is used)."""
+
+    SHELLS = 256
+    """Layers of distinct shapes kept at most."""
 
     def __init__(self) -> None:
-        self._construction: Construction | None = None
+        self._construction: Construction | Derivation | None = None
         self._layers: dict[torch.dtype, GDSSMLayer] = {}
+        self._shells: dict[tuple[object, ...], GDSSMLayer] = {}
+        self._values: dict[str, torch.Tensor] = {}
 
-    def get(self, c: Construction, dtype: torch.dtype) -> GDSSMLayer:
+    def get(self, c: Construction | Derivation, dtype: torch.dtype) -> GDSSMLayer:
         if c is not self._construction:
             self._construction, self._layers = c, {}
+            if isinstance(c, Derivation):
+                self._values = lower_derivation(c, torch.float64)
         if dtype not in self._layers:
-            if torch.float64 not in self._layers:
-                self._layers[torch.float64] = GDSSMLayer.from_construction(c, dtype=torch.float64)
-            self._layers[dtype] = _cast(self._layers[torch.float64], dtype)
+            if isinstance(c, Derivation):
+                self._layers[dtype] = self._shell(self._values, dtype)
+            else:
+                if torch.float64 not in self._layers:
+                    self._layers[torch.float64] = GDSSMLayer.from_construction(c, dtype=torch.float64)
+                self._layers[dtype] = _cast(self._layers[torch.float64], dtype)
         return self._layers[dtype]
+
+    def _shell(self, values: dict[str, torch.Tensor], dtype: torch.dtype) -> GDSSMLayer:
+        """A layer of ``dtype`` holding ``values`` (float64 tensors by name, rounded to ``dtype`` once on copy)."""
+        k = int(values["c"].shape[0])
+        key = (dtype, tuple(values["E_x"].shape), tuple(values["E_y"].shape), k)
+        layer = self._shells.get(key)
+        if layer is None:
+            if len(self._shells) >= self.SHELLS:
+                self._shells.clear()
+            layer = self._shells[key] = GDSSMLayer(values["E_x"], values["E_y"], k, dtype=dtype)
+        with torch.no_grad():
+            for name, param in layer.named_parameters():
+                param.copy_(values[name])  # theta <- lowered theta
+            layer.E_x.copy_(values["E_x"])
+            layer.E_y.copy_(values["E_y"])
+        return layer
 
 
 def _cast(layer: GDSSMLayer, dtype: torch.dtype) -> GDSSMLayer:
@@ -210,7 +254,7 @@ def _cast(layer: GDSSMLayer, dtype: torch.dtype) -> GDSSMLayer:
 
 def check_case(case: Case, dtypes: Sequence[torch.dtype], report: CheckReport, layers: _LayerCache) -> None:
     """Compare layer and oracle on one drawn example, record the errors, raise ``_Mismatch`` past tolerance."""
-    c = case.construction
+    c = case.drawn
     tasks = sample_tasks(case.law, case.batch, c.N, c.layout.f, c.layout.m, seed=case.seed, dtype=torch.float32)
     x, y = tasks.x.to(torch.float64), tasks.y.to(torch.float64)
     oracle = gd_predictions(c.gd, x, y)
@@ -241,7 +285,7 @@ def _worst(diff: torch.Tensor) -> tuple[int, int]:
 
 
 def _message(case: Case, dtype: torch.dtype, rel: float, diff: torch.Tensor) -> str:
-    c = case.construction
+    c = case.drawn
     _, t = _worst(diff)
     return (f"construction {c.name!r} (claims {', '.join(c.claims)}) disagrees with GD in {_name(dtype)}: "
             f"relative error {rel:.3g} > {TOLERANCES[dtype]:.0e} at f={c.layout.f}, m={c.layout.m}, N={c.N}, "
@@ -250,7 +294,7 @@ def _message(case: Case, dtype: torch.dtype, rel: float, diff: torch.Tensor) -> 
 
 def _counterexample(case: Case, dtype: torch.dtype, rel: float, diff: torch.Tensor, pred: torch.Tensor,
                     oracle: torch.Tensor) -> dict[str, Any]:
-    c, gd = case.construction, case.construction.gd
+    c, gd = case.drawn, case.drawn.gd
     task, t = _worst(diff)
     lo = max(0, min(t - SHOWN_PREFIXES // 2, c.N - SHOWN_PREFIXES))
     shown = slice(lo, lo + SHOWN_PREFIXES)

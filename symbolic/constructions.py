@@ -136,10 +136,41 @@ def _binding(values: dict[sp.Basic, Any]) -> dict[sp.Basic, Any]:
     return {sym: v for sym, v in values.items() if not (isinstance(v, sp.Basic) and v == sym)}
 
 
-def one_step(
+@dataclass(frozen=True)
+class Derivation:
+    """A construction before its parameters are made explicit: which description, bound to which values, at which
+    layout and N, claiming which GD. :meth:`construction` instantiates it (:meth:`Description.instantiate`), which
+    is all :func:`one_step` and :func:`k_step` add; :func:`gdssm.numeric.lowering.lower_derivation` evaluates the
+    same description at the same values straight to tensors."""
+
+    name: str
+    layout: Layout
+    N: int
+    gd: GDSpec
+    claims: tuple[str, ...]
+    description: Description
+    binding: dict[sp.Basic, Any]
+
+    @property
+    def steps(self) -> int:
+        """k."""
+        return self.gd.steps
+
+    def construction(self) -> Construction:
+        """The construction: the description instantiated at the layout's embeddings, N, k and the bound values."""
+        params = self.description.instantiate(self.layout.E_x, self.layout.E_y, self.N, self.steps, self.binding)
+        return Construction(self.name, self.layout, self.N, params, self.gd, self.claims, self.description,
+                            self.binding)
+
+    def with_description(self, description: Description) -> Derivation:
+        """The same claim about another description (a mutant), at the same values."""
+        return replace(self, description=description)
+
+
+def one_step_derivation(
     f: int, m: int, N: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1, W0: sp.Matrix | None = None
-) -> Construction:
-    """The paper's one-step construction, any layout, W_0 = 0 or not: :func:`one_step_description` instantiated."""
+) -> Derivation:
+    """What :func:`one_step` instantiates (its arguments checked, the values bound, the GD and claims named)."""
     require_dim("N", N)
     lay = make_layout(layout, f, m)
     eta_, lam_ = parse_eta(eta), _exact(lam, "lambda")
@@ -152,15 +183,21 @@ def one_step(
     claims = ["ssm.state", "ssm.one_step"] + (["ssm.one_step_w0"] if W0 is not None else [])
     claims += ["ssm.discounted"] if lam_ != 1 else []
     gd = GDSpec(etas=(eta_,), normaliser=N, lam=lam_, W0=W0)
-    return Construction("one-step", lay, N, desc.instantiate(lay.E_x, lay.E_y, N, 1, _binding(values)), gd,
-                        tuple(claims), desc, _binding(values))
+    return Derivation("one-step", lay, N, gd, tuple(claims), desc, _binding(values))
 
 
-def k_step(
+def one_step(
+    f: int, m: int, N: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1, W0: sp.Matrix | None = None
+) -> Construction:
+    """The paper's one-step construction, any layout, W_0 = 0 or not: :func:`one_step_description` instantiated."""
+    return one_step_derivation(f, m, N, eta, layout=layout, lam=lam, W0=W0).construction()
+
+
+def k_step_derivation(
     f: int, m: int, N: int, k: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1,
     gamma: Any = 0, etas: Sequence[Any] | None = None,
-) -> Construction:
-    """Our single-state k-step construction, split layout: :func:`k_step_description` instantiated."""
+) -> Derivation:
+    """What :func:`k_step` instantiates (its arguments checked, the values bound, the GD and claims named)."""
     require_dim("N", N)
     require_steps(k)
     lay = make_layout(layout, f, m)
@@ -181,5 +218,12 @@ def k_step(
     claims += ["ssm.discounted"] if lam_ != 1 else []
     claims += ["ssm.weight_decay"] if gamma_ != 0 else []
     claims += ["ssm.per_step_eta"] if etas is not None else []
-    return Construction("k-step", lay, N, desc.instantiate(lay.E_x, lay.E_y, N, k, _binding(values)), gd,
-                        tuple(claims), desc, _binding(values))
+    return Derivation("k-step", lay, N, gd, tuple(claims), desc, _binding(values))
+
+
+def k_step(
+    f: int, m: int, N: int, k: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1,
+    gamma: Any = 0, etas: Sequence[Any] | None = None,
+) -> Construction:
+    """Our single-state k-step construction, split layout: :func:`k_step_description` instantiated."""
+    return k_step_derivation(f, m, N, k, eta, layout=layout, lam=lam, gamma=gamma, etas=etas).construction()

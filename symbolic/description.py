@@ -16,6 +16,7 @@ same expressions. A catalogue mutant changes a description, so every route sees 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -82,54 +83,119 @@ class Description:
                     values: Mapping[sp.Basic, Any] | None = None) -> LayerParams:
         """The concrete parameters: E_x, E_y, N, k and the scalars (``values``: eta, lambda, gamma, eta[s],
         W_0) substituted, matrices made explicit, readout constants evaluated at j = 0..k-1."""
+        mats, readout = self.evaluate(E_x_, E_y_, N_, k_, values)
+        rho, beta, c = readout
+        return LayerParams(**mats, readout=Readout(rho=rho, beta=beta, c=c))
+
+    def evaluate(self, E_x_: sp.Matrix, E_y_: sp.Matrix, N_: int, k_: int,
+                 values: Mapping[sp.Basic, Any] | None = None,
+                 arithmetic: Arithmetic | None = None) -> tuple[dict[str, Any], tuple[tuple[Any, ...], ...]]:
+        """:meth:`instantiate` in any exact arithmetic (default SymPy's, :data:`SYMPY`): the matrices by name, in
+        :data:`~gdssm.symbolic.layer.PARAMETER_NAMES` order, and the readout constants (rho, beta, c).
+
+        The inputs are those of :meth:`instantiate` (SymPy matrices E_x, E_y and a W_0 in ``values``, which
+        :meth:`Arithmetic.matrix` converts). The walk over the expressions is this one for every arithmetic, so a
+        lowering straight to numbers (:func:`gdssm.numeric.lowering.lower_derivation`) derives what the SymPy
+        instantiation derives; only the arithmetic differs.
+        """
+        ar = arithmetic or SYMPY
         dims = {H: E_x_.shape[0], f: E_x_.shape[1], m: E_y_.shape[1], N: N_, k: k_}
         binding: dict[sp.Basic, Any] = dict(values or {})
-        mats = {E_x: sp.Matrix(E_x_), E_y: sp.Matrix(E_y_)}
+        mats = {E_x: ar.matrix(E_x_), E_y: ar.matrix(E_y_)}
         if W_0 in binding:
-            mats[W_0] = sp.Matrix(binding.pop(W_0))
+            mats[W_0] = ar.matrix(binding.pop(W_0))
+        scalars = {**dims, **binding}
 
-        def concrete(expr: sp.Basic) -> sp.Matrix:
-            return explicit(expr, mats, {**dims, **binding})
+        def at(fn: sp.Lambda, n: int) -> tuple[Any, ...]:
+            return tuple(ar.constant(fn, i, dims, binding) for i in range(n))  # fn(0)..fn(n-1)
 
-        def at(fn: sp.Lambda, n: int) -> tuple[sp.Expr, ...]:
-            return tuple(sp.sympify(fn(i), strict=True).subs(dims).subs(binding) for i in range(n))  # fn(0)..fn(n-1)
-
-        steps = int(self.readout_steps.subs(dims))
-        readout = Readout(rho=at(self.rho, max(steps - 1, 0)), beta=at(self.beta, max(steps - 1, 0)),
-                          c=at(self.c, steps))
-        return LayerParams(**{name: concrete(expr) for name, expr in self.matrices().items()}, readout=readout)
+        steps = int(ar.scalar(self.readout_steps, dims))
+        readout = (at(self.rho, max(steps - 1, 0)), at(self.beta, max(steps - 1, 0)), at(self.c, steps))
+        return {name: explicit(expr, mats, scalars, ar) for name, expr in self.matrices().items()}, readout
 
 
-def explicit(expr: sp.Basic, mats: Mapping[sp.MatrixSymbol, sp.Matrix], scalars: Mapping[sp.Basic, Any]) -> sp.Matrix:
+class Arithmetic:
+    """Where :meth:`Description.evaluate` computes: SymPy matrices and exact SymPy numbers (this class), or any
+    exact arithmetic that overrides these methods (the numeric lowering evaluates on exact rational arrays)."""
+
+    def matrix(self, a: sp.MatrixBase) -> Any:
+        """A SymPy matrix (E_x, E_y, W_0) in this arithmetic: here a fresh mutable copy."""
+        return sp.Matrix(a)
+
+    def scalar(self, expr: sp.Basic, scalars: Mapping[sp.Basic, Any]) -> Any:
+        """The value of a scalar expression with ``scalars`` substituted."""
+        return sp.sympify(expr, strict=True).subs(scalars)
+
+    def constant(self, fn: sp.Lambda, i: int, dims: Mapping[sp.Basic, Any], binding: Mapping[sp.Basic, Any]) -> Any:
+        """A readout constant fn(i): the dimensions substituted, then the scalars."""
+        return sp.sympify(fn(i), strict=True).subs(dims).subs(binding)
+
+    def eye(self, n: int) -> Any:
+        return sp.eye(n)
+
+    def zeros(self, rows: int, cols: int) -> Any:
+        return sp.zeros(rows, cols)
+
+    def ones(self, rows: int, cols: int) -> Any:
+        return sp.ones(rows, cols)
+
+    def transpose(self, a: Any) -> Any:
+        return a.T
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def scale(self, c: Any, a: Any) -> Any:
+        return c * a
+
+    def entries(self, matrix: sp.MatrixBase, scalars: Mapping[sp.Basic, Any]) -> Any:
+        """An explicit matrix of the description (Q, d) with ``scalars`` substituted."""
+        return sp.Matrix(matrix).subs(scalars)
+
+
+SYMPY = Arithmetic()
+"""SymPy's exact arithmetic: :meth:`Description.instantiate` evaluates here."""
+
+
+def explicit(expr: sp.Basic, mats: Mapping[sp.MatrixSymbol, Any], scalars: Mapping[sp.Basic, Any],
+             arithmetic: Arithmetic | None = None) -> Any:
     """The explicit matrix of a matrix expression: symbols looked up in ``mats``, scalars substituted.
 
     Evaluated structurally (sum, product, transpose, identity, zero, ones), which is linear in the size of the
-    expression and never expands a symbolic matrix entry by entry.
+    expression and never expands a symbolic matrix entry by entry; in SymPy's arithmetic unless told otherwise.
     """
+    ar = arithmetic or SYMPY
+
     def dim(n: sp.Expr) -> int:
-        return int(sp.sympify(n, strict=True).subs(scalars))  # a symbolic size at these dimensions
+        return int(ar.scalar(n, scalars))  # a symbolic size at these dimensions
 
     if isinstance(expr, sp.MatrixSymbol):
         return mats[expr]
     if isinstance(expr, sp.Identity):
-        return sp.eye(dim(expr.rows))  # I_n
+        return ar.eye(dim(expr.rows))  # I_n
     if isinstance(expr, sp.ZeroMatrix):
-        return sp.zeros(dim(expr.rows), dim(expr.cols))  # 0
+        return ar.zeros(dim(expr.rows), dim(expr.cols))  # 0
     if isinstance(expr, sp.OneMatrix):
-        return sp.ones(dim(expr.rows), dim(expr.cols))  # 1 (all ones)
+        return ar.ones(dim(expr.rows), dim(expr.cols))  # 1 (all ones)
     if isinstance(expr, sp.Transpose):
-        return explicit(expr.arg, mats, scalars).T  # X^T
+        return ar.transpose(explicit(expr.arg, mats, scalars, ar))  # X^T
     if isinstance(expr, sp.MatAdd):
-        terms = [explicit(a, mats, scalars) for a in expr.args]  # X + Y + ...
-        return sum(terms[1:], terms[0])
+        terms = [explicit(a, mats, scalars, ar) for a in expr.args]  # X + Y + ...
+        total = terms[0]
+        for term in terms[1:]:
+            total = ar.add(total, term)
+        return total
     if isinstance(expr, sp.MatMul):
         scalar, factors = expr.as_coeff_matrices()  # c X Y ...
-        out = explicit(factors[0], mats, scalars)
+        out = explicit(factors[0], mats, scalars, ar)
         for factor in factors[1:]:
-            out = out * explicit(factor, mats, scalars)
-        return sp.sympify(scalar, strict=True).subs(scalars) * out
+            out = ar.mul(out, explicit(factor, mats, scalars, ar))
+        return ar.scale(ar.scalar(scalar, scalars), out)
     if isinstance(expr, sp.MatrixBase):
-        return sp.Matrix(expr).subs(scalars)  # explicit entries (Q, d)
+        return ar.entries(expr, scalars)  # explicit entries (Q, d)
     raise TypeError(f"cannot make {expr!r} explicit")
 
 
@@ -138,8 +204,11 @@ def _step_size(per_step: bool) -> sp.Lambda:
     return sp.Lambda(s, eta_s[s] if per_step else eta)
 
 
+@functools.cache
 def one_step_description(with_w0: bool = False) -> Description:
-    """The paper's construction (module docstring); with W_0 the value map and feedthrough start GD at W_0."""
+    """The paper's construction (module docstring); with W_0 the value map and feedthrough start GD at W_0.
+
+    Built once per argument (a description is immutable; a mutant is a changed copy)."""
     alpha = eta / N
     Q = unit(2) * unit(1).T + (unit(1) * unit(1).T if with_w0 else sp.zeros(3, 3))
     V1 = -E_y * W_0 * E_x.T if with_w0 else sp.Identity(H)
@@ -153,8 +222,11 @@ def one_step_description(with_w0: bool = False) -> Description:
     )
 
 
+@functools.cache
 def k_step_description(per_step: bool = False) -> Description:
-    """Our single-state k-step construction (module docstring): one state, k-fold readout, split layout."""
+    """Our single-state k-step construction (module docstring): one state, k-fold readout, split layout.
+
+    Built once per argument (a description is immutable; a mutant is a changed copy)."""
     step_eta = _step_size(per_step)
     alpha_of = sp.Lambda(j, step_eta(k - 1 - j) / N)  # readout index j uses GD step s = k-1-j
     rho_of = sp.Lambda(j, 1 - step_eta(k - 1 - j) * gamma)

@@ -28,6 +28,7 @@ U(-1, 1) at N = 1 give alpha* = 204/137, where the isotropic formula would give 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,8 +91,10 @@ def _dimension(name: str, value: int | sp.Expr) -> sp.Expr:
     return expr
 
 
+@functools.lru_cache(maxsize=64)
 def _density_moment(density: sp.Expr, lower: sp.Expr, upper: sp.Expr, power: int) -> sp.Expr:
-    """E[x^p] = integral_{lower}^{upper} x^p rho(x) dx for the density rho."""
+    """E[x^p] = integral_{lower}^{upper} x^p rho(x) dx for the density rho (integrated once per process and
+    arguments: SymPy expressions are immutable)."""
     return sp.simplify(sp.integrate(_X**power * density, (_X, lower, upper)))
 
 
@@ -207,11 +210,20 @@ def expected_one_step_loss(
     return _at(loss, f, N)
 
 
+def _linear_root(derivative: sp.Expr) -> sp.Expr:
+    """The root of dL/dalpha = 0 for a loss quadratic in alpha: dL/dalpha = c_1 alpha + c_0 is linear, so the root
+    is -c_0 / c_1 (unique where c_1 = d^2L/dalpha^2 != 0). What ``sp.solve`` returns, without its search."""
+    poly = sp.Poly(sp.expand(derivative), ALPHA)
+    if poly.degree() != 1:
+        raise ValueError(f"dL/dalpha is not linear in alpha (degree {poly.degree()}): {derivative}")
+    c1, c0 = poly.all_coeffs()
+    return -c0 / c1
+
+
 def optimal_alpha(law: InputLaw, f: int | sp.Expr, N: int | sp.Expr) -> sp.Expr:
     """alpha* solves dL/dalpha = 0: alpha* = E tr G / E tr G^2 (unique, since d^2L/dalpha^2 > 0)."""
     derivative = sp.diff(expected_one_step_loss(ALPHA, law, F_SYM, N_SYM), ALPHA)
-    (root,) = sp.solve(derivative, ALPHA)
-    return _at(root, f, N)
+    return _at(_linear_root(derivative), f, N)
 
 
 def optimal_eta(law: InputLaw, f: int | sp.Expr, N: int | sp.Expr) -> sp.Expr:
@@ -518,8 +530,7 @@ def _gram_moment(laws: Sequence[InputLaw], N: sp.Expr, entries: Sequence[tuple[i
 def anisotropic_optimal_alpha(laws: Sequence[InputLaw], N: int | sp.Expr = N_SYM) -> sp.Expr:
     """alpha* solving dL/dalpha = 0 for :func:`anisotropic_one_step_loss` (= tr(Sigma E G) / tr(Sigma E G^2))."""
     derivative = sp.diff(anisotropic_one_step_loss(ALPHA, laws, N), ALPHA)
-    (root,) = sp.solve(derivative, ALPHA)
-    return sp.factor(root)
+    return sp.factor(_linear_root(derivative))
 
 
 def anisotropic_trace_ratio(laws: Sequence[InputLaw], N: int | sp.Expr = N_SYM) -> sp.Expr:
