@@ -36,6 +36,9 @@ class Outcome:
     counterexample: dict[str, Any] | None = field(default=None)
     evidence: dict[str, Any] | None = field(default=None)
     """What the route's certificate records beyond the result (coq: versions, file sha256, assumptions)."""
+    statement_hash: str | None = field(default=None, compare=False)
+    """The claim's statement hash when the process that ran the route computed it (:func:`certificates` then need
+    not build the claim's theorem again); None: :func:`certificates` computes it."""
 
 
 def run_symbolic(c: Claim) -> Outcome:
@@ -90,12 +93,14 @@ def run_z3(c: Claim) -> Outcome:
                    time.perf_counter() - start, detail, None if bad is None else bad.counterexample)
 
 
-def run_coq_batch(claims: Sequence[Claim]) -> list[Outcome]:
-    """The coq route on several claims at once: the library compiled (or reused) once, files in parallel."""
+def run_coq_batch(claims: Sequence[Claim], reuse: bool = False) -> list[Outcome]:
+    """The coq route on several claims at once: the library compiled (or reused) once, files in parallel;
+    ``reuse``: a file coqc accepted before, byte for byte on the same library and checker, is answered from its
+    stored verdict (:func:`gdssm.proofs.coq.run.verdict_key`)."""
     from gdssm.proofs.coq.run import check_claims
 
     return [Outcome(r.claim, "coq", r.ok, r.dims, r.size, r.seconds, r.detail, None, r.evidence)
-            for r in check_claims([c.id for c in claims])]
+            for r in check_claims([c.id for c in claims], reuse=reuse)]
 
 
 def run_coq(c: Claim) -> Outcome:
@@ -105,8 +110,9 @@ def run_coq(c: Claim) -> Outcome:
 
 RUNNERS: dict[str, Callable[[Claim], Outcome]] = {"symbolic": run_symbolic, "exact": run_exact, "z3": run_z3,
                                                    "coq": run_coq}
-BATCH_RUNNERS: dict[str, Callable[[Sequence[Claim]], list[Outcome]]] = {"coq": run_coq_batch}
-"""Routes that check many claims faster together (one library build, parallel coqc)."""
+BATCH_RUNNERS: dict[str, Callable[[Sequence[Claim], bool], list[Outcome]]] = {"coq": run_coq_batch}
+"""Routes that check many claims faster together (one library build, parallel coqc); the second argument says
+whether stored verdicts on the very same inputs may answer (``gdssm verify`` and ``gdssm report``: yes)."""
 
 
 def unavailable_routes() -> dict[str, str]:
@@ -167,10 +173,12 @@ def certificates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """The certificate document: per outcome the claim id, statement hash, route, result, dims, time."""
     from gdssm.proofs.claims import claim
 
+    outcomes = list(outcomes)
+    hashes = {o.claim: o.statement_hash for o in outcomes if o.statement_hash is not None}
     rows = []
     for o in outcomes:
         row = asdict(o)
-        row["statement_hash"] = claim(o.claim).statement_hash
+        row["statement_hash"] = hashes.get(o.claim) or claim(o.claim).statement_hash
         row["result"] = "passed" if o.ok else "FAILED"
         row["seconds"] = round(o.seconds, 3)
         rows.append(row)

@@ -181,6 +181,10 @@ def _derive(p: Parser) -> None:
     p.add_argument("-o", "--output", default=None, help="write to this file (atomically) instead of stdout")
 
 
+RECHECK_HELP = ("run coqc on every Coq file even where a passing verdict for the very same file, library and coqc "
+                "is stored (default: off, the stored verdict answers)")
+
+
 def _verify(p: Parser) -> None:
     p.add_argument("--claim", action="append", default=None, help="claim id, repeatable (default: every claim)")
     p.add_argument("--route", action="append", default=None,
@@ -193,6 +197,7 @@ def _verify(p: Parser) -> None:
     p.add_argument("--json", action="store_true", help="print the certificates (or the file's result) as JSON")
     p.add_argument("--certificates", default=None,
                    help="where to write the certificates (default out/certificates.json; not with --construction-file)")
+    p.add_argument("--recheck", action="store_true", help=RECHECK_HELP)
 
 
 def _check(p: Parser) -> None:
@@ -212,6 +217,8 @@ def _report(p: Parser) -> None:
     p.add_argument("--max-steps", type=STEPS, default=10, help="largest k of the loss-vs-k figure")
     p.add_argument("--train-dir", default="out/train",
                    help="finished 'gdssm train' runs shown in 'Learned vs derived' (<dir>/<preset>/summary.json)")
+    p.add_argument("--recheck", action="store_true",
+                   help=RECHECK_HELP + "; the output folder's certificates are not reused either")
 
 
 def _export(p: Parser) -> None:

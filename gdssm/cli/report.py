@@ -128,8 +128,8 @@ def report(args: argparse.Namespace) -> int:
     settings = ReportSettings(args.f, args.m, args.N, args.max_steps, command_line(args),
                               train_dir=Path(args.train_dir))
     with progress() as bar:
-        reused = fresh_outcomes(_previous_certificates(cert_path), jobs)
-        outcomes = run_jobs(jobs, bar, reused)
+        reused = {} if args.recheck else fresh_outcomes(_previous_certificates(cert_path), jobs)
+        outcomes = run_jobs(jobs, bar, reused, recheck=args.recheck)
         if len(reused) < len(jobs):
             write_text(cert_path, certificate_text(certificates(outcomes)))
         stages = bar.add_task("report", total=len(STAGES) + 1)

@@ -32,29 +32,207 @@ def numeric_outcome(claim_id: str, names: tuple[str, ...], seed: int = 0) -> Any
                    time.perf_counter() - start, rel)
 
 
-def run_jobs(jobs: list[Any], bar: Any, reused: dict[tuple[str, str], Any] | None = None) -> list[Any]:
-    """The outcome of every (claim, route) job, in order: reused where ``reused`` has it, run otherwise."""
-    from gdssm.proofs.claims import claim
-    from gdssm.proofs.verify import BATCH_RUNNERS, RUNNERS
+def run_jobs(jobs: list[Any], bar: Any, reused: dict[tuple[str, str], Any] | None = None,
+             workers: int | None = None, recheck: bool = False) -> list[Any]:
+    """The outcome of every (claim, route) job, in order: reused where ``reused`` has it, run otherwise.
+    ``recheck``: the batch routes answer nothing from stored verdicts (coqc checks every file).
+
+    The batch routes (coq: one library build, the claims' files in parallel, a file accepted before answered from
+    its stored verdict) run in a thread beside the others; those run in ``workers`` forked processes (default: one
+    per core, :func:`job_workers`), each job where it is free next, or here when one process is all there is. A
+    job's outcome is the same wherever it runs: a forked process holds the very claims, runners and seed of this
+    one. Each outcome carries its claim's statement hash, computed beside it (:attr:`Outcome.statement_hash`).
+    """
+    import threading
+
+    from gdssm.proofs.verify import BATCH_RUNNERS
 
     reused = dict(reused or {})
-    outcomes = []
+    pending = [(i, c, route) for i, (c, route) in enumerate(jobs) if (c.id, route) not in reused]
+    batched = {route: [c for _, c, r in pending if r == route] for route in BATCH_RUNNERS}
+    single = [(i, c, route) for i, c, route in pending if route not in BATCH_RUNNERS]
     task = bar.add_task("verifying claims", total=len(jobs))
-    for route, batch in BATCH_RUNNERS.items():  # e.g. coq: one library build, the claims' files in parallel
-        pending = [c for c, r in jobs if r == route and (c.id, r) not in reused]
-        if pending:
-            bar.update(task, description=f"{len(pending)} claims [{route}]")
-            reused.update({(o.claim, route): o for o in batch(pending)})
-    for c, route in jobs:
-        bar.update(task, description=f"{c.id} [{route}]")
-        if (c.id, route) in reused:
-            outcomes.append(reused[(c.id, route)])
-        elif route == "numeric":
-            outcomes.append(numeric_outcome(c.id, claim(c.id).numeric))
+    bar.advance(task, len(jobs) - len(pending))
+    count = job_workers(len(single)) if workers is None else max(1, min(workers, len(single)))
+    pool = _Workers(jobs, count, bar) if count > 1 else None  # forked before any thread of ours starts
+    done: dict[int, Any] = {}
+    errors: list[BaseException] = []
+
+    def run_batches() -> None:
+        try:
+            for route, claims in batched.items():
+                if claims:
+                    for o in BATCH_RUNNERS[route](claims, not recheck):
+                        done[next(i for i, c, r in pending if r == route and c.id == o.claim)] = o
+                        bar.advance(task)
+        except BaseException as exc:  # re-raised by the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run_batches, name="gdssm-batch-routes", daemon=True)
+    thread.start()
+    try:
+        if pool is not None:
+            bar.update(task, description=f"{len(single)} checks in {count} processes, "
+                                         f"{sum(map(len, batched.values()))} batched")
+            for i, outcome in pool.run(_units(single)):
+                done[i] = outcome
+                bar.advance(task)
         else:
-            outcomes.append(RUNNERS[route](c))
-        bar.advance(task)
-    return outcomes
+            for i, c, route in single:
+                bar.update(task, description=f"{c.id} [{route}]")
+                done[i] = run_job(c, route)
+                bar.advance(task)
+        thread.join()
+    except BaseException:
+        if pool is not None:
+            pool.close(kill=True)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.close()
+    if errors:
+        raise errors[0]
+    return [reused[(c.id, route)] if (c.id, route) in reused else done[i] for i, (c, route) in enumerate(jobs)]
+
+
+def run_job(c: Any, route: str) -> Any:
+    """One non-batch job: the route's runner (route 3 through :func:`numeric_outcome`), with the statement hash."""
+    from dataclasses import replace
+
+    from gdssm.proofs.claims import claim
+    from gdssm.proofs.verify import RUNNERS
+
+    outcome = numeric_outcome(c.id, claim(c.id).numeric) if route == "numeric" else RUNNERS[route](c)
+    return replace(outcome, statement_hash=c.statement_hash)
+
+
+def job_workers(jobs: int) -> int:
+    """Processes for ``jobs`` independent checks: one per core this process may use (1 for fewer than 4 jobs,
+    where forking costs more than it saves, and where processes cannot be forked)."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 1 if jobs < 4 else max(1, min(cores, jobs))
+
+
+def _units(single: list[tuple[int, Any, str]]) -> list[list[int]]:
+    """The jobs as units of work for the processes, long ones first so that the processes stay busy until the end:
+    every route-3 job in one unit (one process imports torch, once), then the exact route's SymPy identities, then
+    the rest, one job each."""
+    numeric = [i for i, _, route in single if route == "numeric"]
+    heavy = [[i] for i, c, route in single if route == "exact" and c.scalar_check is not None]
+    rest = [[i] for i, c, route in single if route != "numeric" and not (route == "exact" and c.scalar_check)]
+    return ([numeric] if numeric else []) + heavy + rest
+
+
+class _Workers:
+    """Forked processes that run :func:`run_job` on jobs of one list by index, one job at a time each.
+
+    Forked, not spawned: a worker holds the parent's claims (edited or not), runners, seed and imports as they are
+    at the fork. They are not daemonic, so a job may fork a capped child of its own (the exact route). The rich
+    progress display is paused while forking (no thread of it runs into a fork)."""
+
+    def __init__(self, jobs: list[Any], count: int, bar: Any) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        live = bool(getattr(getattr(bar, "live", None), "is_started", False))  # a rich Progress on screen
+        if live:
+            bar.stop()
+        try:
+            self.links: list[Any] = []
+            self.processes: list[Any] = []
+            for _ in range(count):
+                parent, child = ctx.Pipe()
+                process = ctx.Process(target=_serve, args=(jobs, child), daemon=False)
+                process.start()
+                child.close()
+                self.links.append(parent)
+                self.processes.append(process)
+        finally:
+            if live:
+                bar.start()
+
+    def run(self, units: list[list[int]]) -> Any:
+        """Yield (index, outcome) as the workers finish, handing each free worker the next unit (job indices run in
+        turn by one worker) of ``units``."""
+        from multiprocessing.connection import wait
+
+        queue = [list(unit) for unit in units if unit]
+        busy: dict[Any, int] = {}  # link -> outcomes still to come from its unit
+        link: Any
+        for link in self.links:
+            if queue:
+                unit = queue.pop(0)
+                link.send(unit)
+                busy[link] = len(unit)
+        while busy:
+            for link in wait(list(busy)):
+                try:
+                    index, status, value = link.recv()
+                except EOFError:
+                    raise RuntimeError("a verify worker process died") from None
+                if status != "ok":
+                    raise value
+                busy[link] -= 1
+                if busy[link] == 0:
+                    if queue:
+                        unit = queue.pop(0)
+                        link.send(unit)
+                        busy[link] = len(unit)
+                    else:
+                        del busy[link]
+                yield index, value
+
+    def close(self, kill: bool = False) -> None:
+        """Let the workers end (they are idle once :meth:`run` is done), or ``kill`` them now."""
+        for link in self.links:
+            try:
+                if not kill:
+                    link.send(None)
+                link.close()
+            except OSError:
+                pass
+        for process in self.processes:
+            if kill:
+                process.kill()
+            process.join(timeout=None if kill else 5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _serve(jobs: list[Any], link: Any) -> None:
+    """A worker's loop: receive a unit (job indices), answer (index, "ok", outcome) or (index, "raised", exception)
+    for each job in turn; None ends it."""
+    import traceback
+
+    from gdssm.core.errors import GdssmError
+
+    while True:
+        try:
+            unit = link.recv()
+        except EOFError:
+            return
+        if unit is None:
+            return
+        for index in unit:
+            c, route = jobs[index]
+            try:
+                answer = (index, "ok", run_job(c, route))
+            except GdssmError as exc:  # gdssm's own exceptions cross the pipe as they are
+                answer = (index, "raised", exc)
+            except Exception:  # anything else may not survive the pipe: its traceback as text
+                answer = (index, "raised",
+                          RuntimeError(f"{c.id} [{route}] failed in a worker process:\n{traceback.format_exc()}"))
+            link.send(answer)
 
 
 def available_jobs(jobs: list[Any], asked: list[str] | None) -> tuple[list[Any], list[Any]]:
@@ -102,7 +280,7 @@ def verify(args: argparse.Namespace) -> int:
     token = RUN_SEED.set(seed)
     try:
         with progress() as bar:
-            outcomes = run_jobs(jobs, bar)
+            outcomes = run_jobs(jobs, bar, recheck=args.recheck)
     finally:
         RUN_SEED.reset(token)
     doc = certificates(outcomes)

@@ -154,7 +154,7 @@ def is_trained_file(path: str | Path) -> bool:
         return False
     try:
         text, _ = read_container("safetensors", Path(path).read_bytes(), str(path))
-        doc = json.loads(text) if isinstance(text, str) else None
+        doc = loads_strict(text, str(path), max_bytes=METADATA_BYTES) if isinstance(text, str) else None
     except (OSError, BadInput, ValueError):
         return False
     return isinstance(doc, dict) and doc.get("schema") == SCHEMA

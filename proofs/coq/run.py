@@ -12,6 +12,11 @@
   ``Redirect`` to ``<theorem>.assumptions.out``) answers exactly "Closed under the global context".
   Any other answer -- an unfinished proof, or a lemma in the chain resting on an assumed constant -- is
   a failure, and the answer is kept in the result;
+* stored verdicts (:func:`verdict_key`) -- with ``reuse``, a passing verdict is kept in ``<cache>/results``
+  under the sha256 of the checker's versions, the library's hash and the file's name, text and theorems, and a
+  later run on the very same file answers from it (the certificate's evidence says ``reused``). A construction
+  claim's file is printed from its description, so a changed description is a new key and is compiled; a refused
+  file is never stored. ``gdssm verify`` reuses; :func:`check_claims` alone does not unless asked;
 * :func:`check_claims` -- the route's verdict per claim (:class:`ClaimCheck`, made an
   :class:`~gdssm.proofs.verify.Outcome` by :func:`gdssm.proofs.verify.run_coq_batch`), with the certificate
   evidence (coqc and MathComp versions, the file's sha256, theorem names, assumptions answer, whether the
@@ -291,6 +296,9 @@ class FileResult:
     assumptions: dict[str, str]
     seconds: float
     detail: str
+    reused: bool = False
+    """Whether the verdict is a stored one (:func:`verdict_key`): the same file was accepted on the same library
+    and checker before, and ``seconds`` is the lookup's."""
 
     @property
     def ok(self) -> bool:
@@ -324,15 +332,90 @@ def check_file(tc: Toolchain, lib: Library, name: str, text: str, theorems: Sequ
     return FileResult(name, sha, True, answers, seconds, detail)
 
 
-def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile]) -> list[FileResult]:
-    """:func:`check_file` on each file, each in its own fresh folder, one coqc per core."""
-    with tempfile.TemporaryDirectory(prefix="gdssm-coq-") as tmp:
-        def one(item: tuple[int, CoqFile]) -> FileResult:
-            i, f = item
-            return check_file(tc, lib, f.name, f.text, f.theorems, Path(tmp) / str(i))
+def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
+                results: Path | None = None) -> list[FileResult]:
+    """:func:`check_file` on each file, each in its own fresh folder, one coqc per core.
 
-        with ThreadPoolExecutor(max_workers=_workers(len(files))) as pool:
-            return list(pool.map(one, enumerate(files)))
+    With ``results`` (a folder of :func:`verdict_key`-named verdicts) a file whose passing verdict is stored there is
+    not compiled again (:attr:`FileResult.reused`), and every new passing verdict is stored."""
+    fresh: list[tuple[int, CoqFile]] = []
+    out: dict[int, FileResult] = {}
+    for i, f in enumerate(files):
+        stored = None if results is None else _stored_verdict(results, tc, lib, f)
+        if stored is None:
+            fresh.append((i, f))
+        else:
+            out[i] = stored
+    if fresh:
+        with tempfile.TemporaryDirectory(prefix="gdssm-coq-") as tmp:
+            def one(item: tuple[int, CoqFile]) -> FileResult:
+                i, f = item
+                return check_file(tc, lib, f.name, f.text, f.theorems, Path(tmp) / str(i))
+
+            with ThreadPoolExecutor(max_workers=_workers(len(fresh))) as pool:
+                for (i, f), result in zip(fresh, pool.map(one, fresh), strict=True):
+                    out[i] = result
+                    if results is not None and result.ok:
+                        _store_verdict(results, tc, lib, f, result)
+    return [out[i] for i in range(len(files))]
+
+
+# ------------------------------------------------------------------------------------------------
+# stored verdicts: coqc's answer on a file is a function of the file, the compiled library and the checker
+
+VERDICT_FORMAT = "gdssm.coq-verdict/1"
+
+
+def verdict_key(tc: Toolchain, lib: Library, f: CoqFile) -> str:
+    """sha256 over everything coqc's verdict on ``f`` depends on: the checker's versions (coqc, MathComp and its
+    digest), the library's hash (its sources and the checker, :func:`source_hash`), and the file itself -- name,
+    text and the theorems whose assumptions are asked. A construction claim's text is printed from its description,
+    so a changed description is another key: its file is compiled, never answered from an old verdict."""
+    digest = hashlib.sha256(VERDICT_FORMAT.encode() + b"\0")
+    digest.update(json.dumps(tc.versions(), sort_keys=True).encode() + b"\0" + lib.hash.encode() + b"\0")
+    digest.update(f.name.encode() + b"\0" + f.text.encode() + b"\0" + "\0".join(f.theorems).encode())
+    return digest.hexdigest()
+
+
+def results_folder(cache: Path | None = None) -> Path:
+    """Where passing verdicts are stored: ``<cache>/results`` (:func:`cache_root` unless given)."""
+    return (cache or cache_root()) / "results"
+
+
+def _stored_verdict(results: Path, tc: Toolchain, lib: Library, f: CoqFile) -> FileResult | None:
+    """The stored passing verdict on ``f``, or None (none stored, unreadable, or not for exactly this file)."""
+    key = verdict_key(tc, lib, f)
+    start = time.perf_counter()
+    try:
+        row = json.loads((results / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    sha = hashlib.sha256(f.text.encode()).hexdigest()
+    if not isinstance(row, dict) or row.get("key") != key or row.get("sha256") != sha:
+        return None
+    assumptions = row.get("assumptions")
+    if not isinstance(assumptions, dict) or set(assumptions) != set(f.theorems) \
+            or any(a != CLOSED for a in assumptions.values()):
+        return None
+    checked = row.get("seconds") if isinstance(row.get("seconds"), int | float) else 0.0
+    detail = (f"coqc accepted {f.name} (verdict stored by an earlier run on this very file, library and coqc, "
+              f"{checked:.2f} s then); Print Assumptions: {CLOSED}")
+    return FileResult(f.name, sha, True, dict(assumptions), time.perf_counter() - start, detail, reused=True)
+
+
+def _store_verdict(results: Path, tc: Toolchain, lib: Library, f: CoqFile, r: FileResult) -> None:
+    """Store a passing verdict (written under a temporary name and renamed; a failure to write is ignored)."""
+    key = verdict_key(tc, lib, f)
+    row = {"format": VERDICT_FORMAT, "key": key, "file": f.name, "sha256": r.sha256, "theorems": list(f.theorems),
+           "assumptions": r.assumptions, "seconds": round(r.seconds, 3), "library": lib.hash, **tc.versions()}
+    try:
+        results.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}-", dir=results)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, results / f"{key}.json")
+    except OSError:
+        pass
 
 
 # ------------------------------------------------------------------------------------------------
@@ -351,11 +434,15 @@ class ClaimCheck:
     evidence: dict[str, Any] | None = None
 
 
-def check_claims(claim_ids: Sequence[str], source: Path = LIBRARY_DIR, cache: Path | None = None) -> list[ClaimCheck]:
+def check_claims(claim_ids: Sequence[str], source: Path = LIBRARY_DIR, cache: Path | None = None,
+                 reuse: bool = False) -> list[ClaimCheck]:
     """The coq route on ``claim_ids``: the library built or reused once, every claim's file checked in parallel.
 
-    Where coqc or MathComp is missing this raises :class:`BadInput` with :func:`missing_message`; callers
-    that want "not Coq-checked" instead ask :func:`missing_message` first.
+    ``reuse``: answer a file from its stored passing verdict (:func:`verdict_key`: the same text, library and
+    checker), and store new passing verdicts, in :func:`results_folder` of ``cache``; a refused file is never
+    stored, and a changed file (a changed description) is always compiled. Where coqc or MathComp is missing this
+    raises :class:`BadInput` with :func:`missing_message`; callers that want "not Coq-checked" instead ask
+    :func:`missing_message` first.
     """
     tc = toolchain()
     if tc is None:
@@ -375,7 +462,8 @@ def check_claims(claim_ids: Sequence[str], source: Path = LIBRARY_DIR, cache: Pa
             rendered.append(None)
             errors[c] = str(err)
     files = [f for f in rendered if f is not None]
-    results = dict(zip((f.claim_id for f in files), check_files(tc, lib, files), strict=True))
+    checked = check_files(tc, lib, files, results_folder(cache) if reuse else None)
+    results = dict(zip((f.claim_id for f in files), checked, strict=True))
     share = lib_seconds / max(len(files), 1)  # the library's build (or cache lookup), split over the claims
     outcomes = []
     for c, f in zip(claim_ids, rendered, strict=True):
@@ -389,6 +477,8 @@ def check_claims(claim_ids: Sequence[str], source: Path = LIBRARY_DIR, cache: Pa
             "sha256": r.sha256, "theorems": list(f.theorems), "assumptions": r.assumptions,
             "statement": f.origin, "source": f.source,
         }
+        if r.reused:
+            evidence["reused"] = "verdict stored by an earlier coqc run on this file (same sha256, library, coqc)"
         size = f"{len(f.theorems)} theorem{'s' if len(f.theorems) > 1 else ''}, {f.text.count(chr(10))} lines"
         outcomes.append(ClaimCheck(c, r.ok, s.scope, size, r.seconds + share, f"{r.detail} ({f.origin})",
                                    evidence))
