@@ -49,16 +49,20 @@ class LoadedWeights:
         return DTYPES[self.metadata["dtype"]]
 
 
-def read_weights(path: str | Path, *, verify: bool = True) -> LoadedWeights:
-    """Read and validate a weights file (module docstring); with ``verify``, its values must equal the derivation."""
-    container = container_of(path)
+def read_weights_bytes(path: str | Path) -> bytes:
+    """The bytes of a weights file; a missing or unreadable one is a :class:`BadInput` naming it."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise BadInput(f"weights file not found: {path}") from None
     except OSError as err:
         raise BadInput(f"cannot read weights file {path}: {err.strerror or err}") from None
-    return decode(data, container, str(path), verify=verify)
+
+
+def read_weights(path: str | Path, *, verify: bool = True) -> LoadedWeights:
+    """Read and validate a weights file (module docstring); with ``verify``, its values must equal the derivation."""
+    container = container_of(path)
+    return decode(read_weights_bytes(path), container, str(path), verify=verify)
 
 
 def load_layer(path: str | Path) -> GDSSMLayer:

@@ -42,6 +42,7 @@ from gdssm.core.errors import BadInput
 from gdssm.core.strict_json import loads_strict
 from gdssm.numeric.features import ACTIVATIONS, mlp
 from gdssm.numeric.formats.containers import container_of, read_container, safetensors_bytes
+from gdssm.numeric.formats.load import read_weights_bytes
 from gdssm.numeric.formats.provenance import DTYPES, HEX64, METADATA_BYTES, VERSION, _require_keys, certificate_hash
 from gdssm.numeric.formats.tensors import check_tensors
 from gdssm.numeric.layer import GDSSMLayer
@@ -163,13 +164,7 @@ def is_trained_file(path: str | Path) -> bool:
 def read_trained(path: str | Path, *, verify: bool = True) -> LoadedTrained:
     """Read and validate a trained-model file (module docstring)."""
     container_of(path, "safetensors")
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"weights file not found: {path}") from None
-    except OSError as err:
-        raise BadInput(f"cannot read weights file {path}: {err.strerror or err}") from None
-    return decode_trained(data, str(path), verify=verify)
+    return decode_trained(read_weights_bytes(path), str(path), verify=verify)
 
 
 def _is_count(value: Any, low: int = 1, high: int = MAX_WIDTH) -> bool:

@@ -120,18 +120,25 @@ def feature_theorem(claim: str, fdesc: FeatureDescription, steps: sympy.Expr) ->
     return ssm_theorem(claim, fdesc.base, steps, f"{claim}.state", model_of=model_of(fdesc))
 
 
+def one_step_on_features(b: Builder, claim: str, model_class: Any, fdesc: FeatureDescription
+                         ) -> tuple[Any, PrefixGD, Any]:
+    """The layer model of ``fdesc`` (``model_class``), its prefix GD, and the proved one-step readout on features
+    y_hat_t = W_1^(t) phi(x_(t+1)) (through the state lemma S_t = E_y A_t E_x^T on phi(x)), as stages of ``b``."""
+    with b.stage(f"reading the description {fdesc.base.name!r}"):
+        model = model_class(fdesc, algebra(coefficients(fdesc.base)), b)
+        gd = PrefixGD(model)
+    with b.stage(f"{claim}.state"):
+        state = b.add(state_proof(model, gd, f"{claim}.state"))  # S_t = E_y A_t E_x^T
+    with b.stage(f"{claim}.features"):
+        readout = b.add(finite_readout_proof(model, gd, state, "ssm.features_one_step", 1))  # y_hat_t = W_1 phi
+    return model, gd, readout
+
+
 def kernel_theorem(claim: str, fdesc: FeatureDescription) -> Theorem:
     """The one-step feature theorem and the kernel view (module docstring), in one algebra."""
-    desc = fdesc.base
 
     def body(b: Builder) -> None:
-        with b.stage(f"reading the description {desc.name!r}"):
-            model = FeatureLayerModel(fdesc, algebra(coefficients(desc)), b)
-            gd = PrefixGD(model)
-        with b.stage(f"{claim}.state"):
-            state = b.add(state_proof(model, gd, f"{claim}.state"))
-        with b.stage(f"{claim}.features"):
-            readout = b.add(finite_readout_proof(model, gd, state, "ssm.features_one_step", 1))
+        model, gd, readout = one_step_on_features(b, claim, FeatureLayerModel, fdesc)
         phi_q = model.x(T + 1)
 
         def kappa(i: object) -> Element:
@@ -167,16 +174,9 @@ GLU_READOUT = (r"\hat{y}^{\mathrm{glu}}_{t} = -g(o^{\mathrm{ref}}_{t}), \ g(o) =
 
 def glu_theorem(claim: str, fdesc: FeatureDescription) -> Theorem:
     """What the authors' non-linear model computes (module docstring): the argument of their readout."""
-    desc = fdesc.base
 
     def body(b: Builder) -> None:
-        with b.stage(f"reading the description {desc.name!r}"):
-            model = EmbeddedLabelsModel(fdesc, algebra(coefficients(desc)), b)
-            gd = PrefixGD(model)
-        with b.stage(f"{claim}.state"):
-            state = b.add(state_proof(model, gd, f"{claim}.state"))
-        with b.stage(f"{claim}.features"):
-            readout = b.add(finite_readout_proof(model, gd, state, "ssm.features_one_step", 1))
+        model, gd, readout = one_step_on_features(b, claim, EmbeddedLabelsModel, fdesc)
         o_ref = model.alg.indexed(r"o^{\mathrm{ref}}", T, m, 1)
         b.parameter(r"E_x = E_y = I, \ H = p \ (\text{the authors' layout; } \phi(u) = w_e u + b_e"
                     r" \text{ shared by the x and y tokens, route 1: any } \phi)")
