@@ -95,7 +95,7 @@ def check_k_step(gaussian: Callable[..., Any] | None = None, pattern: Callable[.
     uniform = kl.CoordinateLaw.uniform()
     u_moments = pattern(uniform, 6, 10, 10)
     rows = {kk: (constant(kk, u_moments), per_step(kk, u_moments)) for kk in (1, 2, 3)}
-    ratio = sp.simplify(sym_general.values[1] / sym_general.values[2])
+    ratio = sp.cancel(sym_general.values[1] / sym_general.values[2])  # rational in f, N, sigma, mu_4: reduced p/q
     checks = {
         "Gaussian moments: Stein recursion = index patterns with Gaussian moments, orders <= 6, symbolic f, N, sigma":
             all(sp.expand(a - b) == 0 for a, b in zip(g_moments.values, g_table.values, strict=True)),
@@ -109,7 +109,7 @@ def check_k_step(gaussian: Callable[..., Any] | None = None, pattern: Callable[.
             sp.expand(sym_general.values[1] - st.expected_trace_gram(stepsize_law)) == 0
             and sp.expand(sym_general.values[2] - st.expected_trace_gram_squared(stepsize_law)) == 0,
         "k = 1 per-step optimum m_1 / m_2 = symbolic.stepsize's alpha* (symbolic f, N, sigma, mu_4)":
-            sp.simplify(ratio - st.optimal_alpha(stepsize_law, F, N)) == 0,
+            sp.cancel(ratio - st.optimal_alpha(stepsize_law, F, N)) == 0,
         "loss polynomial = error expanded directly (k = 2, f = 2, N = 1, symbolic alpha_0, alpha_1, mu_p)":
             sp.expand(reduced - direct) == 0,
         "U(-1/2, 1/2), f = N = 10, k = 1: alpha* = 20/33, L* = 245/1188 for both schedules":
@@ -135,10 +135,10 @@ def _stationary(schedule: Any, moments: Any) -> bool:
     if len(schedule.alphas) != k or any(r.lower <= 0 for r in schedule.alphas):
         return False
     alphas = kl.step_symbols(k)
-    loss = kl.expected_loss(alphas, moments)
-    point = {a: r.midpoint for a, r in zip(alphas, schedule.alphas, strict=True)}
-    gradient = [sp.diff(loss, a).subs(point) for a in alphas]
-    value = loss.subs(point)
+    loss = sp.Poly(kl.expected_loss(alphas, moments), *alphas)  # exact rational coefficients
+    point = [r.midpoint for r in schedule.alphas]
+    gradient = [loss.diff(a)(*point) for a in alphas]
+    value = loss(*point)
     tolerance = sp.Rational(1, 10**20)
     return all(abs(g) < tolerance for g in gradient) and abs(value - schedule.loss) < tolerance
 
@@ -201,16 +201,19 @@ COUNT_SIZES = ((2, 1, 2), (3, 2, 3), (4, 4, 1), (5, 1, 4))
 
 
 @_refusing
-def check_counts(table: Callable[[], Sequence[Any]] | None = None) -> tuple[bool, str]:
-    """The symbolic counts equal the counts of the concrete objects, and the objects compute what they claim."""
+def check_counts(table: Callable[[], Sequence[Any]] | None = None,
+                 emulator: Callable[[dict[str, sp.Matrix]], Any] | None = None) -> tuple[bool, str]:
+    """The symbolic counts equal the counts of the concrete objects, and the objects compute what they claim;
+    ``table`` replaces :func:`symbolic.relations.count_table`, ``emulator`` the gated RNN built from LSA weights
+    (:func:`symbolic.relations.gated_rnn_from_lsa`)."""
     from gdssm.symbolic import relations as rl
     from gdssm.symbolic.task import symbolic_context
 
     rows = list(table() if table is not None else rl.count_table())
-    agree = all(
-        (row.at(f=f_, m=m_, k=k_)["state"], row.at(f=f_, m=m_, k=k_)["parameters"])
-        == rl.concrete_counts(f_, m_, k_)[row.model]
-        for f_, m_, k_ in COUNT_SIZES for row in rows)
+    emulate = emulator or rl.gated_rnn_from_lsa
+    concrete = {size: rl.concrete_counts(*size) for size in COUNT_SIZES}  # the objects built once per size
+    agree = all((at["state"], at["parameters"]) == concrete[(f_, m_, k_)][row.model]
+                for f_, m_, k_ in COUNT_SIZES for row in rows for at in (row.at(f=f_, m=m_, k=k_),))
     ctx = symbolic_context(2, 1, 3)
     eta = sp.Symbol("eta")
     weights = rl.lsa_gd_weights(2, 1, 3, eta)
@@ -219,10 +222,10 @@ def check_counts(table: Callable[[], Sequence[Any]] | None = None) -> tuple[bool
     gd = sp.expand((eta / 3 * A * sp.Matrix(ctx.query))[0, 0])
     lsa_is_gd = sp.expand(-outs[-1][2, 0] - gd) == 0
     tokens = rl.lsa_tokens(ctx)
-    rnn_gd = rl.gated_rnn_from_lsa(weights).outputs(tokens)
+    rnn_gd = emulate(weights).outputs(tokens)
     random_w = {name: sp.Matrix(3, 3, lambda i, j, n=n: sp.Rational((3 * i + j + n) % 5 - 2, 1 + (i + j) % 3))
                 for n, name in enumerate(("W_K", "W_Q", "W_V", "P"))}
-    rnn_random = rl.gated_rnn_from_lsa(random_w).outputs(tokens)
+    rnn_random = emulate(random_w).outputs(tokens)
     lsa_random = rl.lsa_outputs(random_w, tokens)
     checks = {
         f"count_table = counts of the concrete objects at (f, m, k) in {list(COUNT_SIZES)}": agree,

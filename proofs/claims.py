@@ -35,6 +35,7 @@ from gdssm.symbolic.reference import reference_two_step
 
 if TYPE_CHECKING:
     from gdssm.proofs.theories.common import Theorem
+    from gdssm.symbolic.cross_entropy import CrossEntropyStep
 
 ROUTES = {
     "symbolic": "route 1: dimension-free normal form of the free algebra with transpose (induction explicit)",
@@ -185,11 +186,14 @@ def _param_map_check() -> tuple[bool, str]:
                  "f=m=2, f=m=3 and f=3, m=1 (N=3, eta symbolic, all data symbolic)"
 
 
-def _ce_check() -> tuple[bool, str]:
+def _ce_check(derive: Callable[[int, int, int], CrossEntropyStep] | None = None) -> tuple[bool, str]:
+    """W_1 x_q - alpha A x_q = -(alpha/K)(s^T x_q) 1 at three (K, f, N), every entry expanded exactly;
+    ``derive`` replaces :func:`symbolic.cross_entropy.cross_entropy_one_step` (a wrong derivation is refused)."""
     from gdssm.symbolic.cross_entropy import cross_entropy_one_step
 
+    derive = derive or cross_entropy_one_step
     for K_, f_, N_ in ((2, 1, 2), (3, 2, 2), (4, 2, 3)):
-        step = cross_entropy_one_step(K_, f_, N_)
+        step = derive(K_, f_, N_)
         if not step.is_constant_shift():
             return False, f"K={K_}, f={f_}, N={N_}: difference {list(step.difference)} is not a constant shift"
     return True, "at (K, f, N) = (2,1,2), (3,2,2), (4,2,3): W_1 x_q - alpha A x_q = -(alpha/K)(s^T x_q) 1"
@@ -209,35 +213,40 @@ def _eta_hypotheses() -> tuple[str, ...]:
     return tuple(h.latex for h in one_step_hypotheses())
 
 
-def _eta_check() -> tuple[bool, str]:
-    """The one-step optimum under the printed hypotheses, exactly (SymPy), and the evidence that they matter."""
+def _eta_check(solve: Callable[..., sp.Expr] | None = None) -> tuple[bool, str]:
+    """The one-step optimum under the printed hypotheses, exactly (SymPy), and the evidence that they matter;
+    ``solve`` replaces :func:`symbolic.stepsize.optimal_alpha` (a wrong solver is refused).
+
+    Every side is a rational function of sigma, mu_4, f, N: an identity u = v holds when ``sp.cancel(u - v)``,
+    the reduced quotient of polynomials over Q, is 0."""
     from gdssm.symbolic import stepsize as st
 
+    optimal_alpha = solve or st.optimal_alpha
     a, fs, ns, sigma, mu4 = st.ALPHA, st.F_SYM, st.N_SYM, st.SIGMA, st.MU4
     general = st.general_law()
     loss = st.expected_one_step_loss(a, general, fs, ns)
-    a_star = st.optimal_alpha(general, fs, ns)
+    a_star = optimal_alpha(general, fs, ns)
     ratio = st.expected_trace_gram(general) / st.expected_trace_gram_squared(general)
     n1, f1 = sp.symbols("n_1 f_1", integer=True, nonnegative=True)  # N = n_1 + 1, f = f_1 + 1
     curvature = sp.expand(sp.diff(loss, a, 2).subs({ns: n1 + 1, fs: f1 + 1}))
     uniform = st.InputLaw.uniform(HALF)
     mixed = [st.InputLaw.uniform(HALF), st.InputLaw.uniform(1)]
     checks = {
-        "alpha* = E tr G / E tr G^2 (symbolic sigma, mu_4, f, N)": sp.simplify(a_star - ratio) == 0,
-        "= sigma^2 / (mu_4 + (N + f - 2) sigma^4)": sp.simplify(a_star - sigma**2 / (mu4 + (ns + fs - 2) * sigma**4))
+        "alpha* = E tr G / E tr G^2 (symbolic sigma, mu_4, f, N)": sp.cancel(a_star - ratio) == 0,
+        "= sigma^2 / (mu_4 + (N + f - 2) sigma^4)": sp.cancel(a_star - sigma**2 / (mu4 + (ns + fs - 2) * sigma**4))
         == 0,
-        "dL/dalpha(alpha*) = 0": sp.simplify(sp.diff(loss, a).subs(a, a_star)) == 0,
+        "dL/dalpha(alpha*) = 0": sp.cancel(sp.diff(loss, a).subs(a, a_star)) == 0,
         "d2L/dalpha2 > 0": curvature.is_positive is True,
         "Gaussian, symbolic sigma: alpha* = 1/(sigma^2 (N + f + 1))":
-            sp.simplify(st.optimal_alpha(st.InputLaw.gaussian(sigma), fs, ns) - 1 / (sigma**2 * (ns + fs + 1))) == 0,
+            sp.cancel(optimal_alpha(st.InputLaw.gaussian(sigma), fs, ns) - 1 / (sigma**2 * (ns + fs + 1))) == 0,
         "U(-1/2, 1/2), f = N = 10: alpha* = 20/33, L* = 245/1188":
-            st.optimal_alpha(uniform, 10, 10) == sp.Rational(20, 33)
+            optimal_alpha(uniform, 10, 10) == sp.Rational(20, 33)
             and st.optimal_loss(uniform, 10, 10) == sp.Rational(245, 1188),
         "brute-force expansion of the loss at (f, N) = (2, 2)":
             sp.expand(st.one_step_loss_by_expansion(a, [general] * 2, 2) - st.expected_one_step_loss(a, general, 2, 2))
             == 0,
         "anisotropic derivation with equal laws (f = 3) = isotropic":
-            sp.simplify(st.anisotropic_optimal_alpha([general] * 3) - st.optimal_alpha(general, 3, ns)) == 0,
+            sp.cancel(st.anisotropic_optimal_alpha([general] * 3) - optimal_alpha(general, 3, ns)) == 0,
         "unequal variances U(-1/2,1/2) x U(-1,1), N = 1: tr(Sigma E G)/tr(Sigma E G^2) = 204/137, "
         "not E tr G/E tr G^2 = 300/193":
             st.anisotropic_optimal_alpha(mixed, 1) == sp.Rational(204, 137)

@@ -1,7 +1,12 @@
 """Cross-entropy: one GD step from W = 0 equals the least-squares construction up to a logit shift.
 
-Logits W x (K classes), one-hot labels y_i (sum_c y_ic = 1), loss L(W) = -(1/N) sum_i y_i^T log softmax(W x_i).
-The gradient is derived by SymPy from the loss; at W = 0, softmax = 1/K and
+Logits W x (K classes), one-hot labels y_i (sum_c y_ic = 1), loss L(W) = (1/N) sum_i l(W x_i, y_i) with
+l(z, y) = -y^T log softmax(z) = -sum_c y_c (z_c - log sum_c' exp z_c'). The gradient is derived by SymPy from the
+loss through the logits (chain rule, both factors differentiated by SymPy):
+
+    dL/dW_cj = (1/N) sum_i sum_c' (dl/dz_c')(W x_i, y_i) d(W x_i)_c'/dW_cj;
+
+at W = 0 the logits vanish, dl/dz_c'(0, y) = 1/K - y_c' (softmax(0) = 1/K), and
 
     grad L(0) = (1/N) sum_i (1/K 1 - y_i) x_i^T,   W_1 = -eta grad L(0) = alpha (A - (1/K) 1 s^T),  s = sum_i x_i,
 
@@ -46,18 +51,21 @@ def cross_entropy_one_step(K: int, f: int, N: int) -> CrossEntropyStep:
     W = sp.Matrix(K, f, lambda c, j: sp.Symbol(f"w{c}_{j}"))
     xs = [sp.Matrix([sp.Symbol(f"x{i}_{j}") for j in range(f)]) for i in range(1, N + 2)]
     ys = [sp.Matrix([sp.Symbol(f"y{i}_{c}") for c in range(K)]) for i in range(1, N + 1)]
-    loss = sp.Integer(0)
-    for x, y in zip(xs[:N], ys, strict=True):
-        logits = W * x
-        log_partition = sp.log(sum(sp.exp(v) for v in logits))
-        loss += -sum(y[c] * (logits[c] - log_partition) for c in range(K))
-    loss = loss / N
-    at_zero = {w: 0 for w in W}
+    z = sp.Matrix([sp.Symbol(f"z_{c}") for c in range(K)])
+    u = sp.Matrix([sp.Symbol(f"u_{c}") for c in range(K)])
+    example_loss = -sum(u[c] * (z[c] - sp.log(sum(sp.exp(v) for v in z))) for c in range(K))
+    logit_gradient = [sp.diff(example_loss, v).xreplace({v: 0 for v in z}) for v in z]  # dl/dz at z = W x = 0
     one_hot = {y[K - 1]: 1 - sum(y[c] for c in range(K - 1)) for y in ys}  # sum_c y_ic = 1
-    grad = sp.Matrix(K, f, lambda c, j: sp.simplify(sp.diff(loss, W[c, j]).subs(at_zero).subs(one_hot)))
+    grad = sp.zeros(K, f)
+    for x, y in zip(xs[:N], ys, strict=True):
+        dl = [d.xreplace(dict(zip(u, y, strict=True))) for d in logit_gradient]
+        logits = W * x
+        grad += sp.Matrix(K, f, [sum(dl[a] * sp.diff(logits[a], W[c, j]) for a in range(K))
+                                 for c in range(K) for j in range(f)])
+    grad = (grad / N).xreplace(one_hot).applyfunc(sp.expand)  # polynomials over Q: expand is their normal form
     W1 = -eta * grad
     xq = xs[N]
-    A = sum((y * x.T for x, y in zip(xs[:N], ys, strict=True)), sp.zeros(K, f)).subs(one_hot)
+    A = sum((y * x.T for x, y in zip(xs[:N], ys, strict=True)), sp.zeros(K, f)).xreplace(one_hot)
     s = sum(xs[:N], sp.zeros(f, 1))
     return CrossEntropyStep(
         gradient_at_zero=grad, logits=(W1 * xq).applyfunc(sp.expand),

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from gdssm.core.errors import BadInput
 from gdssm.symbolic.stepsize import (
@@ -124,9 +125,17 @@ class CoordinateLaw:
         return cls("uniform", a, 1 / (2 * a), -a, a)
 
     def moment(self, power: int) -> sp.Expr:
-        """E x^p = integral of x^p rho(x) over the support."""
+        """E x^p = integral_{lower}^{upper} x^p rho(x) dx: F(upper) - F(lower) with F the exact antiderivative
+        where x^p rho(x) is a polynomial on a bounded support (the uniform law), SymPy's definite integral
+        otherwise."""
         if power not in self._moments:
-            self._moments[power] = sp.simplify(sp.integrate(_X**power * self.density, (_X, self.lower, self.upper)))
+            integrand = _X**power * self.density
+            if self.lower.is_finite and self.upper.is_finite and integrand.is_polynomial(_X):
+                antiderivative = sp.Poly(integrand, _X).integrate()
+                value = sp.expand(antiderivative.eval(self.upper) - antiderivative.eval(self.lower))
+            else:
+                value = sp.simplify(sp.integrate(integrand, (_X, self.lower, self.upper)))
+            self._moments[power] = value
         return self._moments[power]
 
     @property
@@ -382,14 +391,17 @@ def moments_by_expansion(law: CoordinateLaw | Callable[[int], sp.Expr], n: int, 
     the product of its entries' moments. An independent check of both derivations (tiny sizes only)."""
     moment = law.moment if isinstance(law, CoordinateLaw) else law
     X = sp.Matrix(N, f, lambda i, a: sp.Symbol(f"x_{i}_{a}"))
-    G = X.T * X
     entries = list(X)
+    R = sp.QQ[tuple(entries)]  # G^i over QQ[x]: sparse canonical polynomials, products exact and expanded
+    G = DomainMatrix.from_Matrix(X.T * X).convert_to(R)
     out: list[sp.Expr] = [sp.Integer(f)]
-    power = sp.eye(f)
+    power = DomainMatrix.eye(f, R)
     for _ in range(n):
-        power = (power * G).applyfunc(sp.expand)
-        poly = sp.Poly(power.trace(), *entries)
-        out.append(sp.expand(sum(c * sp.Mul(*(moment(p) for p in exps if p)) for exps, c in poly.terms())))
+        power = power * G
+        rows = power.to_list()
+        trace = sum((rows[a][a] for a in range(f)), R.zero)
+        out.append(sp.expand(sum(R.domain.to_sympy(c) * sp.Mul(*(moment(p) for p in exps if p))
+                                 for exps, c in trace.terms())))
     return tuple(out)
 
 
@@ -445,7 +457,7 @@ def loss_by_expansion(alphas: Sequence[Exact], law: CoordinateLaw | Callable[[in
     error = (w.T * r * q)[0, 0]
     data, weights = [*X, *q], list(w)
     total = sp.Integer(0)
-    for powers, coeff in sp.Poly(sp.expand(error**2), *data, *weights).terms():
+    for powers, coeff in (sp.Poly(error, *data, *weights) ** 2).terms():
         xs, ws = powers[: len(data)], powers[len(data):]
         if any(p % 2 for p in ws):
             continue

@@ -41,11 +41,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.polys.constructor import construct_domain
+from sympy.polys.domains import Domain
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.rings import ring
 
 from gdssm.core.errors import BadInput
 from gdssm.symbolic import equations as eq
 from gdssm.symbolic.constructions import Construction, k_step, one_step
-from gdssm.symbolic.dense import Mat, add, full, matmul, outer, scale, sub, transpose
+from gdssm.symbolic.dense import Mat, add, convert, full, matmul, outer, scale, sub, transpose
 from gdssm.symbolic.description import Description, k_step_description, one_step_description
 from gdssm.symbolic.gd import GDSpec, gd_predictions
 from gdssm.symbolic.layer import LayerParams, Readout, forward, layer_predictions, tokens
@@ -55,6 +59,70 @@ from gdssm.symbolic.task import Context, statistics, symbolic_context
 f, m, k, d = sp.symbols("f m k d", integer=True, positive=True)
 ALPHA, BETA, GAMMA, ETA = sp.Symbol("alpha"), sp.Symbol("beta"), sp.Symbol("gamma"), sp.Symbol("eta")
 LAM = sp.Symbol("lambda")
+
+
+# -- exact polynomial arithmetic ------------------------------------------------------------------------------------
+def _data_symbols(ctx: Context) -> list[sp.Expr]:
+    """The data entries of ``ctx``: x_1..x_{N+1}, then y_1..y_N."""
+    return [e for x in ctx.xs for row in x for e in row] + [e for y in ctx.ys for row in y for e in row]
+
+
+def _parameter_entries(params: LayerParams) -> list[sp.Expr]:
+    """Every matrix entry and readout constant of a layer."""
+    return [*(e for a in params.matrices().values() for e in a), *params.readout.rho, *params.readout.beta,
+            *params.readout.c]
+
+
+def _exact_domain(coefficients: Sequence[sp.Expr]) -> tuple[Domain, Callable[[Any], Any]]:
+    """The exact domain K that holds the ``coefficients``, with rational constants (QQ for rationals, QQ[eta] for
+    polynomials in eta, a fraction field or EX where the entries call for one), and the map of a SymPy number or
+    parameter entry into it."""
+    domain, _ = construct_domain(list(coefficients))
+    if domain.is_ZZ:
+        domain = sp.QQ
+    elif domain.is_PolynomialRing and domain.domain.is_ZZ:
+        domain = sp.QQ[domain.symbols]
+
+    def to_domain(v: Any) -> Any:
+        return domain.from_sympy(sp.sympify(v, strict=True))
+
+    return domain, to_domain
+
+
+def _polynomial_data(ctx: Context, coefficients: Sequence[sp.Expr]) -> tuple[Context, Callable[[Any], Any]]:
+    """The data of ``ctx`` as the generators of K[data] (SymPy's sparse polynomials, canonical: a product or sum
+    is exact and expanded), K = :func:`_exact_domain` of the ``coefficients``; and the map of a SymPy expression
+    (a parameter entry, or a polynomial in the data over K) into K[data]."""
+    symbols = _data_symbols(ctx)
+    domain, _ = _exact_domain(coefficients)
+    R, *gens = ring(symbols, domain)
+    values = dict(zip(symbols, gens, strict=True))
+
+    def lift(a: Mat) -> Mat:
+        return tuple(tuple(values[e] for e in row) for row in a)
+
+    def to_ring(v: Any) -> Any:
+        return R.from_expr(sp.sympify(v, strict=True))
+
+    return Context(xs=tuple(lift(x) for x in ctx.xs), ys=tuple(lift(y) for y in ctx.ys)), to_ring
+
+
+def _over_one_domain(*matrices: sp.Matrix) -> list[DomainMatrix]:
+    """The matrices as :class:`DomainMatrix` over :func:`_exact_domain` of all their entries (QQ[symbols] for
+    polynomial entries: sparse polynomials with rational coefficients in canonical form, so sums and products are
+    exact and need no ``expand``)."""
+    domain, _ = _exact_domain([e for matrix in matrices for e in matrix])
+    return [DomainMatrix.from_Matrix(matrix).convert_to(domain) for matrix in matrices]
+
+
+def _differences(ctx: Context, coefficients: Sequence[sp.Expr],
+                 got: Callable[[Context, Callable[[Any], Any]], Sequence[Mat]],
+                 want: Callable[[Context, Callable[[Any], Any]], Sequence[Mat]]) -> list[sp.Expr]:
+    """The nonzero entries of got - want over every prefix, both programs run on the data of ``ctx`` in
+    K[data] (:func:`_polynomial_data`): a difference is zero exactly when the two polynomials are equal."""
+    ring_ctx, to_ring = _polynomial_data(ctx, coefficients)
+    return [e.as_expr() for a, b in zip(got(ring_ctx, to_ring), want(ring_ctx, to_ring), strict=True)
+            for ra, rb in zip(a, b, strict=True) for u, v in zip(ra, rb, strict=True) if (e := u - v)]
 
 
 # -- readout variants ------------------------------------------------------------------------------------------------
@@ -101,15 +169,19 @@ def readout_layer(f_: int, m_: int, N_: int, readout: Readout) -> Construction:
 
 def readout_difference(f_: int, m_: int, N_: int, readout: Readout,
                        target: Callable[[Context], list[Mat]]) -> list[sp.Expr]:
-    """The nonzero entries of layer - target over all-symbolic data, every prefix (empty: the identity holds)."""
+    """The nonzero entries of layer - target over all-symbolic data, every prefix (empty: the identity holds); the
+    layer runs in K[data], the target (SymPy) is read into it (:func:`_differences`)."""
     layer = readout_layer(f_, m_, N_, readout)
     ctx = symbolic_context(f_, m_, N_)
-    got, want = layer.predictions(ctx), target(ctx)
-    return [r for a, b in zip(got, want, strict=True) for r in _residuals(a, b)]
+    expected = target(ctx)
+    data = set(_data_symbols(ctx))
+    scalars = sorted({s for y in expected for row in y for e in row for s in sp.sympify(e).free_symbols} - data,
+                     key=str)
 
+    def read(ring_ctx: Context, to_ring: Callable[[Any], Any]) -> list[Mat]:
+        return [convert(y, to_ring) for y in expected]
 
-def _residuals(a: Mat, b: Mat) -> list[sp.Expr]:
-    return [e for ra, rb in zip(a, b, strict=True) for u, v in zip(ra, rb, strict=True) if (e := sp.expand(u - v)) != 0]
+    return _differences(ctx, [*_parameter_entries(layer.params), *scalars], layer.predictions, read)
 
 
 def polynomial_readout_target(readout: Readout) -> Callable[[Context], list[Mat]]:
@@ -133,16 +205,23 @@ def polynomial_readout_target(readout: Readout) -> Callable[[Context], list[Mat]
 def preconditioned_difference(construction: Construction, B: sp.Matrix,
                               token_map: Callable[[sp.Matrix], sp.Matrix] | None = None) -> list[sp.Expr]:
     """Nonzero entries of (layer on tokens E_x T x) - (GD preconditioned by P = B B^T), all-symbolic data, with the
-    input map T = ``token_map(B)`` (default B^T, the map that makes them equal)."""
+    input map T = ``token_map(B)`` (default B^T, the map that makes them equal); both run in K[data]."""
     lay = construction.layout
     ctx = symbolic_context(lay.f, lay.m, construction.N)
     P = B * B.T
-    spec = GDSpec(etas=construction.gd.etas, normaliser=construction.gd.normaliser, gamma=construction.gd.gamma,
-                  lam=construction.gd.lam, precond=P)
+    gd = construction.gd
+    spec = GDSpec(etas=gd.etas, normaliser=gd.normaliser, gamma=gd.gamma, lam=gd.lam, precond=P)
     T = token_map(B) if token_map is not None else B.T
-    got = layer_predictions(construction.params, ctx, lay.E_x * T, lay.E_y)
-    want = gd_predictions(spec, ctx)
-    return [r for a, b in zip(got, want, strict=True) for r in _residuals(a, b)]
+    E_x = lay.E_x * T
+    coefficients = [*_parameter_entries(construction.params), *E_x, *P, *gd.etas, gd.normaliser, gd.gamma, gd.lam]
+
+    def layer(ring_ctx: Context, to_ring: Callable[[Any], Any]) -> list[Mat]:
+        return layer_predictions(construction.params, ring_ctx, E_x, lay.E_y, to_ring)
+
+    def descent(ring_ctx: Context, to_ring: Callable[[Any], Any]) -> list[Mat]:
+        return gd_predictions(spec, ring_ctx, to_ring)
+
+    return _differences(ctx, coefficients, layer, descent)
 
 
 def preconditioned_statement(k_show: int = 2) -> tuple[sp.Expr, ...]:
@@ -222,12 +301,14 @@ def lsa_tokens(ctx: Context) -> list[sp.Matrix]:
 
 
 def lsa_outputs(weights: dict[str, sp.Matrix], e: Sequence[sp.Matrix]) -> list[sp.Matrix]:
-    """Causal linear self-attention: out_t = P sum_{s<=t} (W_V e_s)(W_K e_s)^T (W_Q e_t) (residual not added)."""
-    state = sp.zeros(weights["W_V"].shape[0], weights["W_K"].shape[0])
+    """Causal linear self-attention: out_t = P sum_{s<=t} (W_V e_s)(W_K e_s)^T (W_Q e_t) (residual not added),
+    computed over :func:`_over_one_domain` (entries returned expanded)."""
+    W_K, W_Q, W_V, P, *tokens = _over_one_domain(*(weights[n] for n in ("W_K", "W_Q", "W_V", "P")), *e)
+    state = DomainMatrix.zeros((W_V.shape[0], W_K.shape[0]), W_K.domain)
     out = []
-    for token in e:
-        state += (weights["W_V"] * token) * (weights["W_K"] * token).T
-        out.append((weights["P"] * state * (weights["W_Q"] * token)).applyfunc(sp.expand))
+    for token in tokens:
+        state = state + (W_V * token) * (W_K * token).transpose()
+        out.append((P * (state * (W_Q * token))).to_Matrix())
     return out
 
 
@@ -259,13 +340,14 @@ class GatedRNN:
         return {"W_a": self.W_a, "W_b": self.W_b, "lambda": self.lam, "O_a": self.O_a, "O_b": self.O_b, "D": self.D}
 
     def outputs(self, xs: Sequence[sp.Matrix]) -> list[sp.Matrix]:
-        """y_t for the inputs x_1..x_T."""
-        h = sp.zeros(self.lam.shape[0], 1)
+        """y_t for the inputs x_1..x_T, computed over :func:`_over_one_domain` (entries returned expanded)."""
+        W_a, W_b, lam, O_a, O_b, D, *inputs = _over_one_domain(
+            *self.matrices().values(), *(sp.Matrix.vstack(x, sp.ones(1, 1)) for x in xs))
+        h = DomainMatrix.zeros((lam.shape[0], 1), lam.domain)
         out = []
-        for x in xs:
-            xt = sp.Matrix.vstack(x, sp.ones(1, 1))
-            h = self.lam.multiply_elementwise(h) + (self.W_a * xt).multiply_elementwise(self.W_b * xt)
-            out.append((self.D * (self.O_a * h).multiply_elementwise(self.O_b * h)).applyfunc(sp.expand))
+        for xt in inputs:
+            h = lam.mul_elementwise(h) + (W_a * xt).mul_elementwise(W_b * xt)
+            out.append((D * (O_a * h).mul_elementwise(O_b * h)).to_Matrix())
         return out
 
 
@@ -487,17 +569,17 @@ def random_layer(f_: int, m_: int, k_: int, seed: int = 0) -> LayerParams:
 
 def data_degree(expr: sp.Expr, ctx: Context) -> int:
     """Total degree of ``expr`` in the data symbols of ``ctx`` (NEG for 0)."""
-    symbols = [e for x in ctx.xs for row in x for e in row] + [e for y in ctx.ys for row in y for e in row]
     expr = sp.expand(expr)
-    return NEG if expr == 0 else sp.Poly(expr, *symbols).total_degree()
+    return NEG if expr == 0 else sp.Poly(expr, *_data_symbols(ctx)).total_degree()
 
 
 def layer_output_degrees(params: LayerParams, f_: int, m_: int, N_: int) -> list[int]:
-    """The exact total degree in the data of each prefix output (largest over output entries), all data symbolic."""
-    ctx = symbolic_context(f_, m_, N_)
+    """The exact total degree in the data of each prefix output (largest over output entries), all data symbolic:
+    the layer run over K[data] (:func:`_polynomial_data`), the degree of a polynomial its largest monomial's."""
+    ctx, to_ring = _polynomial_data(symbolic_context(f_, m_, N_), _parameter_entries(params))
     E_x, E_y = sp.Matrix.vstack(sp.eye(f_), sp.zeros(m_, f_)), sp.Matrix.vstack(sp.zeros(f_, m_), sp.eye(m_))
-    outs = forward(params, tokens(ctx, E_x, E_y))
-    return [max(data_degree(e, ctx) for row in y for e in row) for y in outs]
+    outs = forward(params, tokens(ctx, E_x, E_y, to_ring), to_ring)
+    return [max(max((sum(mon) for mon in e.monoms()), default=NEG) for row in y for e in row) for y in outs]
 
 
 def online_sgd_predictions(ctx: Context, beta: Any = BETA, batch: int = 1) -> list[Mat]:
@@ -528,7 +610,7 @@ def sgd_top_part(ctx: Context, t: int, beta: Any = BETA) -> sp.Expr:
 
 def top_part(expr: sp.Expr, ctx: Context) -> sp.Expr:
     """The homogeneous part of highest total degree in the data."""
-    symbols = [e for x in ctx.xs for row in x for e in row] + [e for y in ctx.ys for row in y for e in row]
+    symbols = _data_symbols(ctx)
     poly = sp.Poly(sp.expand(expr), *symbols)
     top = poly.total_degree()
     return sp.expand(sum(c * sp.Mul(*(s**p for s, p in zip(symbols, mon, strict=True)))
@@ -561,7 +643,9 @@ def ray_counterexample(k_: int, beta: Any = RAY_BETA, layer: LayerParams | None 
     sgd_values = [sgd.subs(s, v) for v in points]
     params = layer if layer is not None else k_step(1, 1, t, k_, sp.S(beta) * t).params
     E_x, E_y = sp.Matrix([[1], [0]]), sp.Matrix([[0], [1]])
-    layer_values = [forward(params, tokens(_ray_context(t, sp.Integer(v)), E_x, E_y))[-1][0][0] for v in points]
+    domain, to_domain = _exact_domain(_parameter_entries(params))  # the layer at s = v, exactly in K
+    layer_values = [domain.to_sympy(forward(params, tokens(_ray_context(t, to_domain(v)), E_x, E_y, to_domain),
+                                            to_domain)[-1][0][0]) for v in points]
     return {"k": k_, "t": t, "beta": sp.S(beta), "sgd_polynomial": sp.expand(sgd), "sgd_values": sgd_values,
             "layer_values": layer_values, "sgd_difference": finite_difference(sgd_values),
             "layer_difference": finite_difference(layer_values)}

@@ -60,6 +60,17 @@ def test_uniform_law_moments_match_stepsize() -> None:
     assert sp.factor(u.values[2]) == sp.factor(N * F * (5 * N + 5 * F - 1) / 720)
 
 
+def test_polynomial_densities_are_integrated_by_their_antiderivative() -> None:
+    """On a bounded support with a polynomial density, E x^p = F(upper) - F(lower) equals SymPy's definite
+    integral (symbolic half-width a, p <= 8); a shifted support changes every moment (the check can fail)."""
+    a, x = sp.Symbol("a", positive=True), sp.Symbol("x", real=True)
+    law = kl.CoordinateLaw.uniform(a)
+    for p in range(9):
+        assert sp.simplify(law.moment(p) - sp.integrate(x**p / (2 * a), (x, -a, a))) == 0
+    shifted = dataclasses.replace(kl.CoordinateLaw.uniform(a), lower=sp.Integer(0), upper=2 * a)
+    assert shifted.moment(1) == a and shifted.moment(2) != law.moment(2)
+
+
 def test_one_step_loss_is_the_stepsize_loss() -> None:
     alpha = sp.Symbol("alpha", real=True)
     u = kl.CoordinateLaw.uniform()

@@ -117,6 +117,15 @@ def test_counts_claim_passes_and_refuses_a_wrong_count() -> None:
     ok, detail = bc.check_counts(table=off_by_one)
     assert not ok and "count_table" in detail
 
+    def leaky(weights: dict[str, sp.Matrix]) -> rl.GatedRNN:  # the first key-value neuron forgets half its sum
+        rnn = rl.gated_rnn_from_lsa(weights)
+        lam = rnn.lam.copy()
+        lam[0, 0] = sp.Rational(1, 2)
+        return dataclasses.replace(rnn, lam=lam)
+
+    ok, detail = bc.check_counts(emulator=leaky)
+    assert not ok and "gated RNN equals causal LSA" in detail
+
 
 # -- the delta rule --------------------------------------------------------------------------------------------------
 def test_degree_bound_by_the_layer_equations() -> None:

@@ -244,6 +244,24 @@ def test_registry_prints_the_generated_statement_and_hypotheses() -> None:
     assert "204/137" in detail
 
 
+def test_eta_claim_refuses_a_wrong_optimum() -> None:
+    """A solver that drops the fourth-moment correction (alpha* = E tr G / (E tr G)^2 N) or is off by a factor is
+    refused by the exact identities (sp.cancel of the difference is not 0)."""
+    from gdssm.proofs.claims import _eta_check
+
+    def halved(law: InputLaw, f: object, N: object) -> sp.Expr:
+        return optimal_alpha(law, f, N) / 2
+
+    ok, detail = _eta_check(halved)
+    assert not ok and "E tr G / E tr G^2" in detail and "dL/dalpha(alpha*) = 0" in detail
+
+    def no_fourth_moment(law: InputLaw, f: object, N: object) -> sp.Expr:
+        return optimal_alpha(InputLaw.from_moments(law.sigma2, law.sigma2**2), f, N)  # mu_4 read as sigma^4
+
+    ok, detail = _eta_check(no_fourth_moment)
+    assert not ok and "mu_4 + (N + f - 2)" in detail
+
+
 @pytest.mark.parametrize(("f", "N"), [(1, 1), (2, 2), (3, 1)])
 def test_loss_by_expansion_agrees_with_the_pattern_sums(f: int, N: int) -> None:
     law = InputLaw.from_moments(SIGMA2, MU4)

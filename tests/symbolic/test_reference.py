@@ -83,3 +83,35 @@ def test_cross_entropy_one_step_is_least_squares_up_to_a_logit_shift(K: int, f: 
     assert step.shift != 0
     # the check can fail: a per-class shift is not a constant shift
     assert not step.difference.equals(step.difference + sp.Matrix([1] + [0] * (K - 1)))
+
+
+@pytest.mark.parametrize(("K", "f", "N"), [(2, 1, 2), (3, 2, 2)])
+def test_cross_entropy_gradient_at_zero_is_the_softmax_residual(K: int, f: int, N: int) -> None:
+    """grad L(0) = (1/N) sum_i (1/K 1 - y_i) x_i^T with y_iK = 1 - sum_{c<K} y_ic (one-hot), entry by entry."""
+    grad = cross_entropy_one_step(K, f, N).gradient_at_zero
+    xs = [sp.Matrix([sp.Symbol(f"x{i}_{j}") for j in range(f)]) for i in range(1, N + 1)]
+    ys = [[sp.Symbol(f"y{i}_{c}") for c in range(K - 1)] for i in range(1, N + 1)]
+    ys = [sp.Matrix([*y, 1 - sum(y)]) for y in ys]
+    want = sum(((sp.ones(K, 1) / K - y) * x.T for x, y in zip(xs, ys, strict=True)), sp.zeros(K, f)) / N
+    assert (grad - want).applyfunc(sp.expand).is_zero_matrix
+
+
+def test_ce_claim_refuses_a_wrong_derivation() -> None:
+    from dataclasses import replace
+
+    from gdssm.proofs.claims import _ce_check
+
+    assert _ce_check()[0]
+
+    def per_class(K: int, f: int, N: int):  # the first logit shifted by one more unit of the shift
+        step = cross_entropy_one_step(K, f, N)
+        return replace(step, logits=step.logits + sp.Matrix([step.shift] + [0] * (K - 1)))
+
+    ok, detail = _ce_check(per_class)
+    assert not ok and "not a constant shift" in detail
+
+    def twice_the_step(K: int, f: int, N: int):  # eta counted twice in W_1 = -2 eta grad
+        step = cross_entropy_one_step(K, f, N)
+        return replace(step, logits=2 * step.logits)
+
+    assert not _ce_check(twice_the_step)[0]
