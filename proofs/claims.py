@@ -43,8 +43,8 @@ ROUTES = {
     "z3": "second checker: Z3 proves the concrete-dimension identity (negation unsat over the reals)",
     "numeric": "route 3: PyTorch GD-SSM with lowered weights against autograd GD, Hypothesis-drawn sizes",
     "coq": "kernel-checked: coqc accepts the claim's generated .v file (MathComp, all dimensions, all t and k) and "
-           "Print Assumptions answers 'Closed under the global context'; every claim but eta.optimal, a statement "
-           "about expectations that stays with SymPy",
+           "Print Assumptions answers 'Closed under the global context'; the claims of the constructions and the "
+           "feature maps, not eta.optimal, the claims beyond the paper or ref.nonlinear_glu",
 }
 
 TRUSTED_BASE = {
@@ -68,9 +68,10 @@ TRUSTED_BASE = {
                "a numeric agreement within tolerance is evidence, not proof.",
     "coq": "the Coq kernel (coqc 8.16) and MathComp (ssreflect, algebra: rings, fields, matrices, big sums), the "
            "hand-written definitions of coq/theories (the task, GD, the layer as symbolic/layer.py computes it), and "
-           "the generated statement: for the ssm claims the printer proofs/coq/printer.py and the template that turn "
-           "the description of symbolic/description.py into the Coq record and theorem (Python, SymPy, Jinja2); for "
-           "the other claims the statement written in the template.",
+           "the generated statement: for the ssm and feature claims the printer proofs/coq/printer.py and the "
+           "template that turn the description of symbolic/description.py into the Coq record and theorem (Python, "
+           "SymPy, Jinja2); for gd.gradient and gd.closed_form the same printer on the claim's route-1 theorem; for "
+           "ref.param_map and ce.one_step the statement written in the template (ref.two_step in part).",
 }
 
 def _tex(lhs: sp.Basic, rhs: sp.Basic) -> str:

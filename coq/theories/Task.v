@@ -149,4 +149,27 @@ Theorem gd_closed_form (alpha : R) (W0 : 'M[R]_(m, f)) (G : 'M[R]_f) (A : 'M[R]_
   alpha *: (A *m \sum_(j < k) mxpow (1%:M - alpha *: G) j).
 Proof. by rewrite gd_closed_form_decay scale1r. Qed.
 
+(* the closed form for any sequences with the recursions of gd.closed_form's route-1 theorem (factored):
+   W_(k+1) = W_k - alpha (W_k G - A), D^(k+1) = D^k (I - alpha G), Z_(k+1) = I + Z_k (I - alpha G),
+   D^0 = I, Z_0 = 0 (so W_k = gdW .. k, D^k = mxpow (I - alpha G) k, Z_k = sum_(j<k) D^j, and gd_closed_form);
+   proofs/coq/templates/gd_closed_form.v.j2 prints the recursions from the registry *)
+Lemma gd_closed_form_rec (alpha : R) (W0 : 'M[R]_(m, f)) (G : 'M[R]_f) (A : 'M[R]_(m, f))
+    (Wk : nat -> 'M[R]_(m, f)) (Dk Zk : nat -> 'M[R]_f) :
+  Wk 0%N = W0 -> (forall k, Wk k.+1 = Wk k - alpha *: (Wk k *m G - A)) ->
+  Dk 0%N = 1%:M -> (forall k, Dk k.+1 = Dk k *m (1%:M - alpha *: G)) ->
+  Zk 0%N = 0 -> (forall k, Zk k.+1 = 1%:M + Zk k *m (1%:M - alpha *: G)) ->
+  forall k, Wk k = W0 *m Dk k + alpha *: (A *m Zk k).
+Proof.
+move=> W0E WS D0 DS Z0 ZS k; set B := 1%:M - alpha *: G.
+have eW j : Wk j = gdW (fun=> alpha) (fun=> 1) W0 G A j.
+  by elim: j => [|j IH]; rewrite ?W0E // WS gdW_step /= scale1r IH.
+have eD j : Dk j = mxpow B j.
+  by elim: j => [|j IH]; rewrite ?D0 // DS IH -mxpowSr.
+have eZ j : Zk j = \sum_(i < j) mxpow B i.
+  elim: j => [|j IH]; first by rewrite Z0 big_ord0.
+  rewrite ZS IH big_ord_recl /= mulmx_suml; congr (_ + _).
+  by apply: eq_bigr => i _; rewrite -mxpowSr.
+by rewrite eW eD eZ gd_closed_form.
+Qed.
+
 End GD.

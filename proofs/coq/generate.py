@@ -15,6 +15,13 @@ is printed from the base, the token sequences the layer reads from the data map
 kernel smoother) for a map ``phi`` that is a section variable, so the theorem holds for every phi. A data-map
 mutant makes the layer read other sequences, a description mutant another record: either way coqc refuses.
 
+``gd.gradient`` and ``gd.closed_form`` are **generated from the registry**: their statement is printed from the
+claim's route-1 theorem as :func:`gdssm.proofs.claims.claim` builds it at render time (``grad :=`` the conclusion's
+right-hand side and ``let G, A :=`` its definitions; the Fixpoints ``Wk``, ``Dk``, ``Zk`` from the definitions of
+``W_k``, ``D^k``, ``Z_k`` and the theorem from the conclusion ``W_k = ..``), and the template's proof rewrites
+the printed form into the library's (``Gradient.gd_gradient``, ``Task.gd_closed_form_rec``). A wrong statement in
+the registry (a flipped sign, a missing 1/N) prints another file, and coqc refuses it.
+
 The other claims are **library statements**: the template states the theorem (spelled out with the
 library's definitions) and proves it by the library's theorem; for ``ref.two_step`` the three layers'
 window mixings w_q and the readout D are printed from :func:`gdssm.symbolic.reference.reference_two_step`
@@ -35,7 +42,12 @@ import jinja2
 import sympy as sp
 
 from gdssm.core.errors import BadInput
+from gdssm.proofs import claims as registry
 from gdssm.proofs.coq.printer import Printer, data_sequences, hypothesis
+from gdssm.proofs.induction import Proof
+from gdssm.proofs.normal_form import Element, Hypothesis
+from gdssm.proofs.sympy_bridge import to_sympy
+from gdssm.proofs.theories.common import Theorem, generators
 from gdssm.proofs.theories.features import FEATURE_THEOREMS
 from gdssm.symbolic import description as sym
 from gdssm.symbolic.description import Description, k_step_description, one_step_description
@@ -46,9 +58,10 @@ AnyDescription = Description | FeatureDescription
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 GENERATED = "generated from the description"
+REGISTRY = "generated from the registry (the statement and definitions of the claim's route-1 theorem)"
 PARTLY = "generated in part (window mixings from symbolic/reference.py), library statement otherwise"
 LIBRARY = "library statement"
-ORIGINS = (GENERATED, PARTLY, LIBRARY)
+ORIGINS = (GENERATED, REGISTRY, PARTLY, LIBRARY)
 
 _FIELDS = (("Q", "Q", "entries"), ("V1", "V1", "matrix"), ("V2", "V2", "matrix"), ("V3", "V3", "matrix"),
            ("Lam", "Lambda", "matrix"), ("d", "d", "entries"), ("C", "C", "matrix"), ("F", "F", "matrix"),
@@ -159,9 +172,9 @@ def _features(claim_id: str, kind: str, factory: Callable[[], FeatureDescription
 
 CLAIM_SPECS: tuple[ClaimSpec, ...] = (
     ClaimSpec("gd.gradient", "the gradient of the in-context loss, in algebraic form", "gd_gradient.v.j2",
-              LIBRARY, library_theorems=("claim_gd_gradient",), imports=("Gradient",),
+              REGISTRY, library_theorems=("claim_gd_gradient",), imports=("Gradient",),
               scope="every N, f, m, W, D and s, over any field with 2 != 0"),
-    ClaimSpec("gd.closed_form", "the closed form of k GD steps", "gd_closed_form.v.j2", LIBRARY,
+    ClaimSpec("gd.closed_form", "the closed form of k GD steps", "gd_closed_form.v.j2", REGISTRY,
               library_theorems=("claim_gd_closed_form",), imports=("Task",),
               scope="every f, m, k, alpha, W_0, G and A, over any commutative ring"),
     ClaimSpec("ssm.state", "the state accumulates the statistics", "construction.v.j2", GENERATED, theorems=(
@@ -323,7 +336,116 @@ def _theorem_context(t: TheoremSpec, described: AnyDescription) -> dict[str, Any
     }
 
 
+def _route1(claim_id: str) -> Theorem:
+    """The claim's route-1 theorem, as the registry builds it now (a patched registry is another theorem)."""
+    return registry.claim(claim_id).proved()
+
+
+def _shape(element: Element) -> str:
+    """The Coq type of a matrix of ``element``'s shape (``'M[R]_f`` when square)."""
+    dims = {sym.f: "f", sym.m: "m"}
+    if element.rows not in dims or element.cols not in dims:
+        raise BadInput(f"a matrix of shape {element.rows} x {element.cols} has no Coq type here (f and m only)")
+    rows, cols = dims[element.rows], dims[element.cols]
+    return f"'M[R]_{rows}" if rows == cols else f"'M[R]_({rows}, {cols})"
+
+
+def _gradient_context() -> dict[str, Any]:
+    """``gd.gradient``: ``grad`` printed from the conclusion of the route-1 theorem, G and A from its definitions."""
+    from gdssm.proofs.theories.gradient import GRADIENT
+
+    theorem = _route1("gd.gradient")
+    conclusion = theorem.conclusion
+    if list(conclusion.lhs.terms) != [((GRADIENT, False),)]:
+        raise BadInput(f"gd.gradient: the route-1 statement is about {conclusion.lhs}, not {GRADIENT}")
+    p = Printer({name: name for name in ("X", "Y", "W", "G", "A")})
+    definitions = []
+    for fact in theorem.printed_definitions():
+        name = _defined_name(fact)
+        definitions.append({"name": name, "term": p.matrix(to_sympy(fact.rhs)),
+                            "sympy": comment_text(f"{fact.lhs} = {fact.rhs}")})
+    if [d["name"] for d in definitions] != ["G", "A"]:
+        raise BadInput(f"gd.gradient: the statement defines {[d['name'] for d in definitions]}, the file G and A")
+    return {"source": "proofs/claims.py gd.gradient, route-1 theorem of proofs/theories/gradient.py; proof by "
+                      "coq/theories/Gradient.v",
+            "definitions": definitions, "gradient": p.matrix(to_sympy(conclusion.rhs)),
+            "gradient_sympy": comment_text(f"{conclusion.lhs} = {conclusion.rhs}")}
+
+
+def _defined_name(fact: Hypothesis) -> str:
+    """The generator a definition ``X = ...`` defines (its left side must be one generator)."""
+    words = list(fact.lhs.terms)
+    if len(words) != 1 or len(words[0]) != 1 or words[0][0][1] or fact.lhs.terms[words[0]] != 1:
+        raise BadInput(f"the definition {fact} does not define one generator")
+    return words[0][0][0]
+
+
+def _family(name: str) -> tuple[str, sp.Expr] | None:
+    """``("D", k + 1)`` for the indexed generator ``D^{k + 1}`` (or ``W_{0}``); None for a plain generator."""
+    for mark in ("^{", "_{"):
+        stem, sep, rest = name.partition(mark)
+        if sep and rest.endswith("}") and stem.isidentifier():
+            return stem, sp.sympify(rest[:-1], locals={"k": sym.k})
+    return None
+
+
+def _closed_form_context() -> dict[str, Any]:
+    """``gd.closed_form``: one Fixpoint per indexed family of the route-1 theorem (its definitions ``X_0 = ..``,
+    ``X_(k+1) = ..``; a family without ``X_0`` starts at the Variable ``X0``) and the conclusion ``W_k = ..``."""
+    from gdssm.proofs.theories.gd import alpha
+
+    theorem = _route1("gd.closed_form")
+    conclusion = theorem.conclusion
+    if conclusion.index != sym.k:
+        raise BadInput(f"gd.closed_form: the route-1 statement is not an induction on k ({conclusion.index})")
+    families: dict[str, dict[sp.Expr, Hypothesis]] = {}
+    for fact in theorem.printed_definitions():
+        found = _family(_defined_name(fact))
+        if found is None:
+            raise BadInput(f"gd.closed_form: {fact} does not define an indexed family")
+        families.setdefault(found[0], {})[found[1]] = fact
+    names: dict[str, str] = {}
+    for stem, family in families.items():
+        names[f"{stem}_{{k}}"] = names[f"{stem}^{{k}}"] = f"{stem}k K"
+        if set(family) - {sp.Integer(0), sym.k + 1} or sym.k + 1 not in family:
+            raise BadInput(f"gd.closed_form: family {stem} is not defined at 0 and k + 1 ({sorted(family, key=str)})")
+        if sp.Integer(0) not in family:
+            names[f"{stem}_{{0}}"] = f"{stem}0"
+    rights = [conclusion.rhs, *(fact.rhs for family in families.values() for fact in family.values())]
+    plain = sorted({n for e in rights for n in generators(e) if _family(n) is None})
+    names.update({n: n for n in plain})
+    p = Printer(names, {alpha: "alpha"})
+    fixpoints = []
+    for stem, facts in families.items():
+        step = facts[sym.k + 1]
+        base = p.matrix(to_sympy(facts[sp.Integer(0)].rhs)) if sp.Integer(0) in facts else f"{stem}0"
+        fixpoints.append({"name": f"{stem}k", "type": _shape(step.lhs), "step": p.matrix(to_sympy(step.rhs)),
+                          "base": base, "sympy": [comment_text(f"{f.lhs} = {f.rhs}") for f in facts.values()]})
+    lhs, rhs = p.matrix(to_sympy(conclusion.lhs)), p.matrix(to_sympy(conclusion.rhs))
+    shapes = {n: _generator(conclusion, n) for n in plain}
+    shapes.update({f"{stem}0": fs[sym.k + 1].lhs for stem, fs in families.items() if sp.Integer(0) not in fs})
+    variables = [{"name": name, "type": _shape(shapes[name])} for name in sorted(shapes)]
+    return {"source": "proofs/claims.py gd.closed_form, route-1 theorem of proofs/theories/gd.py; proof by "
+                      "coq/theories/Task.v",
+            "fixpoints": fixpoints, "variables": variables, "lhs": lhs, "rhs": rhs,
+            "statement_sympy": comment_text(f"{conclusion.lhs} = {conclusion.rhs}"),
+            "parameters": [comment_text(t) for t in theorem.parameters]}
+
+
+def _generator(proof: Proof, name: str) -> Element:
+    """The generator ``name`` of ``proof``'s algebra, as an element (for its shape)."""
+    gen = proof.lhs.algebra.get(name)
+    return proof.lhs.algebra.generator(gen.name, gen.rows, gen.cols, symmetric=gen.symmetric)
+
+
+REGISTRY_CONTEXTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "gd.gradient": _gradient_context, "gd.closed_form": _closed_form_context}
+"""The claims whose statement is printed from the registry (origin :data:`REGISTRY`), and how."""
+
+
 def _library_context(s: ClaimSpec) -> dict[str, Any]:
+    if s.claim_id in REGISTRY_CONTEXTS:
+        return REGISTRY_CONTEXTS[s.claim_id]()
     if s.claim_id != "ref.two_step":
         return {}
     from gdssm.symbolic.reference import reference_two_step
@@ -358,12 +480,15 @@ def render(claim_id: str, description: AnyDescription | Sequence[AnyDescription]
         for t, d in zip(s.theorems, given, strict=True):
             theorems.append(_theorem_context(t, substitute(d if d is not None else t.factory(), t.values)))
     elif description is not None:
-        raise BadInput(f"claim {claim_id} is a library statement; it is not printed from a description")
-    sources = [t["source"] for t in theorems] or [f"coq/theories: {', '.join(s.imports)}"]
+        raise BadInput(f"claim {claim_id} is not a construction claim (its statement is a library statement or the "
+                       f"registry's); it is not printed from a description")
+    library_context = _library_context(s)
+    default = f"coq/theories: {', '.join(s.imports)}"
+    sources = [t["source"] for t in theorems] or [library_context.get("source", default)]
     context = {
         "file": s.file, "claim_id": s.claim_id, "title": s.title, "template": s.template, "origin": s.origin,
         "source_lines": [f"Source: {src}." for src in sources], "theorem_names": s.theorem_names,
-        "imports": s.imports, "theorems": theorems, **_library_context(s), **(library or {}),
+        "imports": s.imports, "theorems": theorems, **library_context, **(library or {}),
     }
     text = env.get_template(s.template).render(context)
     return CoqFile(s.claim_id, f"{s.file}.v", text, s.theorem_names, s.origin, "; ".join(sources))

@@ -23,6 +23,7 @@ SymPy                                      Coq (``Local Open Scope ring_scope``)
 ``X * Y``, ``c * X``, ``-X``, ``X + Y``    ``X *m Y``, ``c *: X``, ``- X``, ``X + Y``
 3 x 3 and 3 x 1 explicit matrices          ``[:: [:: a; b; c]; ...]`` and ``[:: a; b; c]``
 ``Lambda(j, e)``                           ``fun j => e``
+a registry generator (``matrices=``)        its Coq term (``W``, ``(Dk K)``); ``c * X`` negative: ``- ((-c) *: X)``
 =========================================  ================================================
 
 :class:`Printer` records the Coq names it printed (``used``), so a generated file declares exactly the
@@ -31,7 +32,7 @@ variables its statement mentions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sympy as sp
 
@@ -51,10 +52,17 @@ INDEXED = {sym.eta_s: "etas"}
 
 
 class Printer:
-    """Prints one file's terms; ``used`` collects the free Coq names (not the binders) it printed."""
+    """Prints one file's terms; ``used`` collects the free Coq names (not the binders) it printed.
 
-    def __init__(self) -> None:
+    ``matrices`` (by SymPy name) and ``scalars`` (by symbol) add names beyond the descriptions' (the registry's
+    generators of a route-1 theorem, ``W -> W``, ``D^{k} -> (Dk K)``; its scalars, ``alpha -> alpha``).
+    """
+
+    def __init__(self, matrices: Mapping[str, str] | None = None,
+                 scalars: Mapping[sp.Symbol, str] | None = None) -> None:
         self.used: set[str] = set()
+        self.matrices = dict(matrices or {})
+        self.scalars = {**SCALARS, **(scalars or {})}
 
     # ----------------------------------------------------------------------------------------------
     # natural numbers (step counts, indices)
@@ -168,9 +176,9 @@ class Printer:
         if isinstance(expr, sp.Integer):
             return self._integer(int(expr))
         if isinstance(expr, sp.Symbol):
-            if expr in SCALARS:
-                self.used.add(SCALARS[expr])
-                return SCALARS[expr]
+            if expr in self.scalars:
+                self.used.add(self.scalars[expr])
+                return self.scalars[expr]
             if expr in NATS:
                 return f"{self._nat_symbol(expr)}%:R"
             raise BadInput(f"the scalar symbol {expr} has no Coq counterpart")
@@ -211,10 +219,13 @@ class Printer:
 
     def _mat(self, expr: sp.Basic) -> str:
         if isinstance(expr, sp.MatrixSymbol):
-            if expr not in MATRICES:
-                raise BadInput(f"the matrix symbol {expr} has no Coq counterpart")
-            self.used.add(MATRICES[expr])
-            return MATRICES[expr]
+            if expr in MATRICES:
+                self.used.add(MATRICES[expr])
+                return MATRICES[expr]
+            if expr.name in self.matrices:
+                self.used.add(expr.name)
+                return self.matrices[expr.name]
+            raise BadInput(f"the matrix symbol {expr} has no Coq counterpart")
         if isinstance(expr, sp.Identity):
             return "1%:M"
         if isinstance(expr, sp.ZeroMatrix):
@@ -223,12 +234,14 @@ class Printer:
             return "const_mx 1"
         if isinstance(expr, sp.Transpose):
             return f"{self._mat_atom(expr.arg)}^T"
-        if isinstance(expr, sp.MatAdd):
+        if isinstance(expr, sp.MatAdd):  # positive terms first, then ``- t`` for each term with a negative coefficient
             terms = sorted(expr.args, key=sp.default_sort_key)
-            out = self._mat(terms[0])
-            for term in terms[1:]:
-                out += f" + {self._mat_atom(term)}"
-            return out
+            negative = [t for t in terms if _negative_term(t)]
+            positive = [t for t in terms if t not in negative]
+            if not positive:
+                return self._mat(terms[0]) + "".join(f" + {self._mat_atom(t)}" for t in terms[1:])
+            out = self._mat(positive[0]) + "".join(f" + {self._mat_atom(t)}" for t in positive[1:])
+            return out + "".join(f" - {self._mat_atom(-t)}" for t in negative)
         if isinstance(expr, sp.MatMul):
             coeff, factors = expr.as_coeff_matrices()
             coeff = sp.sympify(coeff, strict=True)
@@ -246,6 +259,8 @@ class Printer:
 
     def _mat_atom(self, expr: sp.Basic, in_product: bool = False) -> str:
         text = self._mat(expr)
+        if isinstance(expr, sp.MatrixSymbol) and " " in text:  # an applied name, (Dk K)
+            return f"({text})"
         simple = isinstance(expr, sp.MatrixSymbol | sp.Identity | sp.ZeroMatrix) or (
             isinstance(expr, sp.Transpose) and isinstance(expr.arg, sp.MatrixSymbol))
         if in_product and isinstance(expr, sp.Transpose) and isinstance(expr.arg, sp.MatrixSymbol):
@@ -265,6 +280,14 @@ class Printer:
 
     def _seq(self, values: Iterable[sp.Basic]) -> str:
         return "[:: " + "; ".join(self.scalar(v) for v in values) + "]"
+
+
+def _negative_term(term: sp.Basic) -> bool:
+    """Whether a term of a matrix sum is ``c * X`` with a negative rational ``c`` (printed as ``- (-c) X``)."""
+    if not isinstance(term, sp.MatMul):
+        return False
+    coeff = sp.sympify(term.as_coeff_matrices()[0], strict=True)
+    return bool(coeff.could_extract_minus_sign())
 
 
 MAP_TERMS = {"phi": "phi (x i)", "phi'": "phi' (x i)", "id": "x i"}
