@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh Debian machine (see README.md):
-#   make demo   set up, then run the main job (derive, verify, check, render out/report.pdf)
+#   make demo   set up, then run the main job (derive, verify, check, export, train, render out/report.pdf)
 #   make test   set up, then lint, type-check and run the whole test suite (Hypothesis profile "ci")
 SHELL := /bin/bash
 PYTHON ?= python3

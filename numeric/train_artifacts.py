@@ -25,7 +25,7 @@ import torch
 
 from gdssm.core.atomic import write_bytes, write_text
 from gdssm.core.errors import BadInput
-from gdssm.numeric.alignment import normalise, trainable_names
+from gdssm.numeric.alignment import Alignment, normalise, trainable_names
 from gdssm.numeric.threads import current_request
 from gdssm.numeric.train import Progress, RunResult, TrainResult, preset, train
 from gdssm.numeric.train_plots import write_plots
@@ -56,12 +56,17 @@ def verdict(run: RunResult) -> str:
     """Whether the trained layer found the GD of its references, in one sentence with the figures."""
     lines = []
     for ref, final in zip(run.references, run.final, strict=True):
-        gap = (final.loss - ref.loss) / ref.loss
         cos = final.behaviour.sensitivity_cosine
         found = "matches" if _matches(final.loss, ref.loss, cos) else "does not match"
-        lines.append(f"{found} {ref.name}: loss {final.loss:.4f} vs {ref.loss:.4f} ({gap:+.1%}), "
+        lines.append(f"{found} {ref.name}: loss {final.loss:.4f} +- {final.loss_stderr:.2g} against its expected "
+                     f"{ref.loss:.4f}; on the same tasks trained - analytic = {paired_text(final)}, "
                      f"sensitivity cosine {cos:.4f}")
     return "; ".join(lines)
+
+
+def paired_text(final: Alignment) -> str:
+    """The paired loss difference (trained - analytic layer, same tasks) +- its standard error, 2 digits each."""
+    return f"{final.paired_difference:+.2g} +- {final.paired_stderr:.2g}"
 
 
 def _parameters(run: RunResult) -> dict[str, Any]:

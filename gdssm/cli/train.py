@@ -62,12 +62,13 @@ def train(args: argparse.Namespace) -> int:
     for run in doc["runs"]:
         h = run["headline"]
         distances = ", ".join(f"{name} {value:.3f}" for name, value in h["parameter_distance"].items())
-        rows.append([str(run["k"]), f"{h['loss']:.4f}", f"{h['target_loss']:.4f}", f"{h['loss_gap_rel']:+.2%}",
+        rows.append([str(run["k"]), f"{h['loss']:.4f}", f"{h['target_loss']:.4f}",
+                     f"{h['paired_difference']:+.2g} +- {h['paired_stderr']:.2g}",
                      f"{h['sensitivity_cosine']:.4f}", f"{h['sensitivity_l2']:.3f}", f"{h['prediction_l2']:.3f}",
                      distances, f"{h['interpolation_loss']:.4f}", "yes" if h["matches_target"] else "no"])
     table(f"gdssm train {spec.name}: seed {doc['seed']}, {doc['steps']} steps, {doc['timing']['wall_seconds']:.0f} s",
-           ["k", "loss", "GD target", "gap", "sens. cos", "sens. L2", "pred. L2", "param. distance (normalised)",
-            "interp. loss", "match"], rows)
+           ["k", "loss", "GD target", "trained - analytic (same tasks)", "sens. cos", "sens. L2", "pred. L2",
+            "param. distance (normalised)", "interp. loss", "match"], rows)
     for run in doc["runs"]:
         print(f"k = {run['k']}: {run['verdict']}")
     print(f"wrote {out / 'summary.json'}, {out / 'metrics.csv'} and the figures in {out}")
