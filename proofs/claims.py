@@ -31,11 +31,14 @@ from gdssm.proofs.beyond_claims import BEYOND_CLAIMS
 from gdssm.proofs.claim import Claim, Target
 from gdssm.proofs.feature_claims import FEATURE_CLAIMS
 from gdssm.symbolic.constructions import k_step, one_step
-from gdssm.symbolic.reference import reference_two_step
+from gdssm.symbolic.reference import PARAM_MAP, ParamMap, reference_two_step
 
 if TYPE_CHECKING:
     from gdssm.proofs.theories.common import Theorem
     from gdssm.symbolic.cross_entropy import CrossEntropyStep
+    from gdssm.symbolic.layouts import Layout
+    from gdssm.symbolic.reference import ReferenceLayer
+    from gdssm.symbolic.task import Context
 
 ROUTES = {
     "symbolic": "route 1: dimension-free normal form of the free algebra with transpose (induction explicit)",
@@ -70,8 +73,10 @@ TRUSTED_BASE = {
            "hand-written definitions of coq/theories (the task, GD, the layer as symbolic/layer.py computes it), and "
            "the generated statement: for the ssm and feature claims the printer proofs/coq/printer.py and the "
            "template that turn the description of symbolic/description.py into the Coq record and theorem (Python, "
-           "SymPy, Jinja2); for gd.gradient and gd.closed_form the same printer on the claim's route-1 theorem; for "
-           "ref.param_map and ce.one_step the statement written in the template (ref.two_step in part).",
+           "SymPy, Jinja2); for gd.gradient, gd.closed_form and ce.one_step the same printer on the claim's route-1 "
+           "theorem (for ce.one_step with the library's log-softmax gradient at 0 it is checked against); for "
+           "ref.param_map the same printer on the registry's map PARAM_MAP (symbolic/reference.py); for "
+           "ref.two_step the statement written in the template, its window mixings printed.",
 }
 
 def _tex(lhs: sp.Basic, rhs: sp.Basic) -> str:
@@ -83,7 +88,6 @@ alpha, eta, lam, gamma = sp.symbols("alpha eta lambda gamma")
 W, W0 = sp.MatrixSymbol("W", m, f), sp.MatrixSymbol("W_0", m, f)
 G_t, A_t, x_next = sp.MatrixSymbol("G_t", f, f), sp.MatrixSymbol("A_t", m, f), sp.MatrixSymbol("x_{t+1}", f, 1)
 E_x, E_y, S_t = sp.MatrixSymbol("E_x", H, f), sp.MatrixSymbol("E_y", H, m), sp.MatrixSymbol("S_t", H, H)
-yhat = sp.MatrixSymbol(r"\hat{y}_t", m, 1)
 W_k_t = sp.MatrixSymbol("W_k^{(t)}", m, f)
 ORTHONORMAL = (r"E_x^T E_x = I", r"E_y^T E_y = I")
 SPLIT = (*ORTHONORMAL, r"E_x^T E_y = 0")
@@ -103,6 +107,12 @@ def _closed_form() -> Theorem:
     from gdssm.proofs.theories.gd import closed_form_theorem
 
     return closed_form_theorem()
+
+
+def _cross_entropy() -> Theorem:
+    from gdssm.proofs.theories.cross_entropy import one_step_theorem
+
+    return one_step_theorem()
 
 
 def _ssm(claim_id: str) -> Callable[[], Theorem]:
@@ -172,32 +182,69 @@ def _two_step_targets() -> list[Target]:
 
 
 def _param_map_check() -> tuple[bool, str]:
-    from gdssm.symbolic.reference import reference_predictions, reference_tokens, to_reference
+    """The registry's map :data:`PARAM_MAP` at concrete sizes: our layer with the mapped parameters against the
+    authors' forward, ``yhat_t = sign o^ref_t`` at every window, every entry expanded -- for the authors' layer of
+    our one-step construction at f=m=2, f=m=3 and f=3, m=1 (N=3, eta symbolic) and for an all-symbolic authors'
+    layer (every w_q, Lambda_bar, C, D) at f=m=2, N=2; all data symbolic."""
+    from gdssm.symbolic.reference import ReferenceLayer, reference_layout, to_reference
     from gdssm.symbolic.task import symbolic_context
 
-    for a, b in ((2, 2), (3, 3), (3, 1)):
-        c = one_step(a, b, 3, "symbolic", layout="reference")
-        ctx = symbolic_context(a, b, 3)
-        theirs = reference_predictions(to_reference(c), reference_tokens(ctx, c.layout), c.layout.task)
-        for t_, (p, q) in enumerate(zip(theirs, c.predictions(ctx), strict=True), start=1):
-            for row, (u, v) in enumerate(zip(p, q, strict=True)):
-                if sp.expand(u[0] - v[0]) != 0:
-                    return False, f"f={a}, m={b}, N=3: prefix {t_}, row {row}: residual {sp.expand(u[0] - v[0])}"
-    return True, "authors' forward with (w_q, Lambda_bar, C, D) = (Q^T, Lambda^T, -alpha I, d) equals ours at " \
-                 "f=m=2, f=m=3 and f=3, m=1 (N=3, eta symbolic, all data symbolic)"
+    def generic(n: int) -> ReferenceLayer:
+        def entries(name: str, rows: int, cols: int) -> sp.Matrix:
+            return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i}{j}"))
+
+        return ReferenceLayer(entries("wq", 3, 3), entries("Lb", n, n), entries("Cref", n, n), entries("D", 3, 1))
+
+    cases = [(to_reference(c), c.layout, 3) for c in (one_step(a, b, 3, "symbolic", layout="reference")
+                                                      for a, b in ((2, 2), (3, 3), (3, 1)))]
+    cases.append((generic(2), reference_layout(2, 2), 2))
+    for layer, layout, n in cases:
+        residual = _param_map_residual(PARAM_MAP, layer, layout, symbolic_context(layout.f, layout.m, n))
+        if residual is not None:
+            return False, f"f={layout.f}, m={layout.m}, N={n}: {residual}"
+    return True, ("yhat_t = -o^ref_t with Q = w_q^T, Lambda = Lambda_bar^T, d = D, C = -E_y^T C_ref (the registry's "
+                  "map) for the authors' one-step layer at f=m=2, f=m=3, f=3, m=1 (N=3) and for every w_q, "
+                  "Lambda_bar, C, D at f=m=2 (N=2), all data symbolic")
+
+
+def _param_map_residual(pm: ParamMap, layer: ReferenceLayer, layout: Layout, ctx: Context) -> str | None:
+    """Where ``yhat_t`` of our layer with ``pm``'s parameters differs from ``sign o^ref_t`` (None: nowhere)."""
+    from gdssm.symbolic.dense import matmul
+    from gdssm.symbolic.layer import layer_predictions
+    from gdssm.symbolic.reference import reference_states, reference_tokens
+
+    ours = layer_predictions(pm.instantiate(layer, layout), ctx, layout.E_x, layout.E_y)
+    Zs, vs = reference_states(layer, reference_tokens(ctx, layout))
+    for t_, (Z, v, q) in enumerate(zip(Zs, vs, ours, strict=True), start=1):
+        o = matmul(Z, v)
+        theirs = o[-1:] if layout.task == "scalar" else o
+        for row, (u, w) in enumerate(zip(theirs, q, strict=True)):
+            diff = sp.expand(pm.sign * u[0] - w[0])
+            if diff != 0:
+                return f"window {t_}, row {row}: residual {diff}"
+    return None
 
 
 def _ce_check(derive: Callable[[int, int, int], CrossEntropyStep] | None = None) -> tuple[bool, str]:
-    """W_1 x_q - alpha A x_q = -(alpha/K)(s^T x_q) 1 at three (K, f, N), every entry expanded exactly;
-    ``derive`` replaces :func:`symbolic.cross_entropy.cross_entropy_one_step` (a wrong derivation is refused)."""
+    """At three (K, f, N), the derivation from the loss (:func:`symbolic.cross_entropy.cross_entropy_one_step`,
+    or ``derive``: a wrong derivation is refused) against the registry's statement of ce.one_step (its route-1
+    theorem, instantiated: the gradient at 0 and both sides of W_1 x_q = ..), every entry expanded exactly; and
+    W_1 x_q - alpha A x_q is the same shift -(alpha/K)(s^T x_q) in every logit."""
+    from gdssm.proofs.theories.cross_entropy import instance_residuals
     from gdssm.symbolic.cross_entropy import cross_entropy_one_step
 
     derive = derive or cross_entropy_one_step
+    theorem = claim("ce.one_step").proved()
     for K_, f_, N_ in ((2, 1, 2), (3, 2, 2), (4, 2, 3)):
         step = derive(K_, f_, N_)
         if not step.is_constant_shift():
             return False, f"K={K_}, f={f_}, N={N_}: difference {list(step.difference)} is not a constant shift"
-    return True, "at (K, f, N) = (2,1,2), (3,2,2), (4,2,3): W_1 x_q - alpha A x_q = -(alpha/K)(s^T x_q) 1"
+        residuals = instance_residuals(theorem, step)
+        if residuals:
+            return False, f"K={K_}, f={f_}, N={N_}: the statement differs from the derivation: {'; '.join(residuals)}"
+    return True, ("at (K, f, N) = (2,1,2), (3,2,2), (4,2,3): the derived gradient at 0 and W_1 x_q equal the "
+                  "statement's (grad L(0) = (1/N)((1/K) 1_K 1_N^T - Y^T) X, W_1 x_q = alpha A x_q - (alpha/K) 1_K "
+                  "s^T x_q); W_1 x_q - alpha A x_q = -(alpha/K)(s^T x_q) 1")
 
 
 def _eta_statement() -> str:
@@ -279,9 +326,8 @@ CLAIMS: tuple[Claim, ...] = (
           routes=("symbolic", "coq", "exact", "z3"), theorem=_ssm("ssm.weight_decay"), targets=_decay_targets),
     Claim("ssm.per_step_eta", "Per-step step sizes through the readout constants, for any eta_0..eta_{k-1}",
           routes=("symbolic", "coq", "exact", "z3"), theorem=_ssm("ssm.per_step_eta"), targets=_per_step_targets),
-    Claim("ref.param_map", "The authors' parameterisation equals ours",
-          _tex(sp.Symbol(r"-o_t^{\mathrm{ref}}"), yhat),
-          (r"w_q = Q^T", r"\bar\Lambda = \Lambda^T", r"C^{\mathrm{ref}} = -\alpha I", "D = d"),
+    Claim("ref.param_map", "The authors' parameterisation equals ours", _tex(*PARAM_MAP.statement),
+          tuple(_tex(ours, theirs) for ours, theirs in PARAM_MAP.equations()),
           ("ssm.one_step",), ("coq", "exact"), scalar_check=_param_map_check),
     Claim("ref.two_step", "What the authors' two-step construction computes",
           _tex(sp.Symbol(r"\hat{y}^{\mathrm{code}}_A"), sp.MatrixSymbol("W_2", f, f) * sp.MatrixSymbol("x_q", f, 1)
@@ -289,11 +335,7 @@ CLAIMS: tuple[Claim, ...] = (
           (r"\text{three layers with a residual}", r"w_q^{(1)} = w_q^{(3)} = e_1 e_2^T", r"w_q^{(2)} = e_1 e_1^T"),
           ("ref.param_map",), ("coq", "exact", "z3"), targets=_two_step_targets),
     Claim("ce.one_step", "Cross-entropy: one step from 0 is least squares up to a logit shift",
-          _tex(sp.MatrixSymbol("W_1", m, f) * sp.MatrixSymbol("x_q", f, 1),
-               alpha * sp.MatrixSymbol("A", m, f) * sp.MatrixSymbol("x_q", f, 1)
-               - alpha / sp.Symbol("K") * sp.Symbol(r"(s^T x_q)") * sp.MatrixSymbol(r"\mathbf{1}", m, 1)),
-          (r"\text{one-hot labels}", r"s = \sum_i x_i"), ("ssm.one_step",), ("coq", "exact"),
-          scalar_check=_ce_check),
+          routes=("symbolic", "coq", "exact"), theorem=_cross_entropy, scalar_check=_ce_check),
     Claim("eta.optimal", "Optimal one-step step size",
           _eta_statement(), _eta_hypotheses(), ("gd.closed_form",), ("exact",), scalar_check=_eta_check),
 )

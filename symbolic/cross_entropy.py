@@ -25,8 +25,11 @@ from gdssm.core.validation import require_dim
 
 @dataclass(frozen=True)
 class CrossEntropyStep:
-    """The derived one-step quantities at concrete K, f, N on symbolic data."""
+    """The derived one-step quantities at concrete K, f, N on symbolic data, and the data they are about."""
 
+    examples: sp.Matrix  # X, N x f: the rows are x_i^T
+    labels: sp.Matrix  # Y, N x K: the rows are y_i^T, one-hot (y_iK = 1 - the other entries)
+    query: sp.Matrix  # x_q, f x 1
     gradient_at_zero: sp.Matrix  # K x f
     logits: sp.Matrix  # W_1 x_q, K x 1
     least_squares: sp.Matrix  # alpha A x_q, K x 1
@@ -68,6 +71,8 @@ def cross_entropy_one_step(K: int, f: int, N: int) -> CrossEntropyStep:
     A = sum((y * x.T for x, y in zip(xs[:N], ys, strict=True)), sp.zeros(K, f)).xreplace(one_hot)
     s = sum(xs[:N], sp.zeros(f, 1))
     return CrossEntropyStep(
-        gradient_at_zero=grad, logits=(W1 * xq).applyfunc(sp.expand),
+        examples=sp.Matrix.vstack(*(x.T for x in xs[:N])),
+        labels=sp.Matrix.vstack(*(y.T for y in ys)).xreplace(one_hot),
+        query=xq, gradient_at_zero=grad, logits=(W1 * xq).applyfunc(sp.expand),
         least_squares=(alpha * A * xq).applyfunc(sp.expand), shift=sp.expand(-(alpha / K) * (s.T * xq)[0, 0]),
     )

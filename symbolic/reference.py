@@ -30,6 +30,7 @@ import sympy as sp
 
 from gdssm.core.errors import BadInput
 from gdssm.core.validation import require_dim
+from gdssm.symbolic import description as sym
 from gdssm.symbolic.constructions import Construction, parse_eta
 from gdssm.symbolic.dense import Mat, add, convert, full, hadamard, matmul, outer, scale, transpose
 from gdssm.symbolic.gd import GDSpec, gd_weights
@@ -137,14 +138,69 @@ def reference_of(params: LayerParams, layout: Layout) -> ReferenceLayer:
     return ReferenceLayer(w_q=params.Q.T, Lambda_bar=params.Lambda.T, C=-params.C, D=params.d)
 
 
+W_Q, D_REF = sp.MatrixSymbol("w_q", 3, 3), sp.MatrixSymbol("D", 3, 1)
+LAMBDA_BAR, C_REF = sp.MatrixSymbol(r"\bar{\Lambda}", sym.H, sym.H), sp.MatrixSymbol(r"C^{\mathrm{ref}}", sym.H, sym.H)
+O_REF, YHAT = sp.MatrixSymbol(r"o^{\mathrm{ref}}_{t}", sym.m, 1), sp.MatrixSymbol(r"\hat{y}_{t}", sym.m, 1)
+
+
+@dataclass(frozen=True)
+class ParamMap:
+    """The map ``ref.param_map`` at symbolic sizes: our layer's parameters as SymPy expressions in the authors'
+    (:data:`W_Q`, :data:`LAMBDA_BAR`, :data:`C_REF`, :data:`D_REF`; ``E_y`` is the H x m label embedding of
+    :mod:`symbolic.description`), one readout term per constant of ``c``, and the sign of the statement
+    ``yhat_t = sign o^ref_t``. The registry prints its hypotheses from it, the Coq route its statement, and
+    :meth:`instantiate` evaluates it at concrete sizes (what the exact route checks)."""
+
+    Q: sp.MatrixExpr
+    Lambda: sp.MatrixExpr
+    d: sp.MatrixExpr
+    C: sp.MatrixExpr
+    F: sp.MatrixExpr
+    V1: sp.MatrixExpr
+    V2: sp.MatrixExpr
+    V3: sp.MatrixExpr
+    R: sp.MatrixExpr
+    c: tuple[sp.Expr, ...]
+    sign: sp.Expr
+
+    def equations(self) -> tuple[tuple[sp.Basic, sp.Basic], ...]:
+        """``(ours, expression in theirs)`` for every parameter, then ``(c_j, value)``."""
+        names = {"Q": "Q", "Lambda": r"\Lambda", "d": "d", "C": "C", "F": "F", "V1": "V_1", "V2": "V_2",
+                 "V3": "V_3", "R": "R"}
+        out: list[tuple[sp.Basic, sp.Basic]] = []
+        for field, name in names.items():
+            value = getattr(self, field)
+            out.append((sp.MatrixSymbol(name, *value.shape), value))
+        return (*out, *((sp.Symbol(f"c_{j}"), v) for j, v in enumerate(self.c)))
+
+    @property
+    def statement(self) -> tuple[sp.MatrixExpr, sp.MatrixExpr]:
+        """``(yhat_t, sign o^ref_t)``."""
+        return YHAT, self.sign * O_REF
+
+    def instantiate(self, layer: ReferenceLayer, layout: Layout) -> LayerParams:
+        """Our layer parameters for the authors' ``layer`` in ``layout`` (concrete sizes): the map evaluated."""
+        mats = {W_Q: layer.w_q, LAMBDA_BAR: layer.Lambda_bar, C_REF: layer.C, D_REF: layer.D, sym.E_y: layout.E_y}
+        sizes = {sym.H: layout.H, sym.m: layout.m}
+        values = {name: sp.Matrix(sym.explicit(getattr(self, name), mats, sizes))
+                  for name in ("Q", "Lambda", "d", "C", "F", "V1", "V2", "V3", "R")}
+        k = len(self.c)
+        zeros = (sp.Integer(0),) * max(k - 1, 0)
+        return LayerParams(**values, readout=Readout(rho=zeros, beta=zeros, c=tuple(sp.sympify(v) for v in self.c)))
+
+
+PARAM_MAP = ParamMap(
+    Q=W_Q.T, Lambda=LAMBDA_BAR.T, d=D_REF, C=-sym.E_y.T * C_REF, F=sp.ZeroMatrix(sym.m, sym.H),
+    V1=sp.Identity(sym.H), V2=sp.Identity(sym.H), V3=sp.Identity(sym.H), R=sp.ZeroMatrix(sym.H, sym.H),
+    c=(sp.Integer(1),), sign=sp.Integer(-1))
+"""Q = w_q^T, Lambda = Lambda_bar^T, d = D, C = -E_y^T C_ref, no value maps or feedthrough, k = 1 with c_0 = 1;
+yhat_t = -o^ref_t (claim ``ref.param_map``)."""
+
+
 def from_reference(layer: ReferenceLayer, layout: Layout) -> LayerParams:
-    """Our layer parameters from the authors': Q = w_q^T, Lambda = Lambda_bar^T, d = D, C = -E_y^T C_ref."""
-    H = layout.H
-    return LayerParams(
-        Q=layer.w_q.T, Lambda=layer.Lambda_bar.T, d=layer.D, C=-layout.E_y.T * layer.C, F=sp.zeros(layout.m, H),
-        V1=sp.eye(H), V2=sp.eye(H), V3=sp.eye(H), R=sp.zeros(H, H),
-        readout=Readout(rho=(), beta=(), c=(sp.Integer(1),)),
-    )
+    """Our layer parameters from the authors': :data:`PARAM_MAP` evaluated (Q = w_q^T, Lambda = Lambda_bar^T,
+    d = D, C = -E_y^T C_ref)."""
+    return PARAM_MAP.instantiate(layer, layout)
 
 
 def eta_from_reference(gd_lr: sp.Expr, P: int, N: int) -> sp.Expr:
@@ -227,7 +283,8 @@ def two_step_expected_difference(construction: ReferenceTwoStep, ctx: Context) -
 
 
 __all__ = [
-    "REFERENCE_NAMES", "VARIANTS", "ReferenceLayer", "ReferenceTwoStep", "eta_from_reference", "from_reference",
+    "PARAM_MAP", "REFERENCE_NAMES", "VARIANTS", "ParamMap", "ReferenceLayer", "ReferenceTwoStep", "eta_from_reference",
+    "from_reference",
     "reference_layout", "reference_of", "reference_predictions", "reference_states", "reference_tokens",
     "reference_two_step", "to_reference", "two_step_difference", "two_step_expected_difference",
 ]

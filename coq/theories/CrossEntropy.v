@@ -100,3 +100,41 @@ Corollary ce_shift_constant (c c' : 'I_K) :
   = ((- eta *: grad0) *m xq - ce_alpha *: (ce_A *m xq)) c' 0.
 Proof. by rewrite ce_one_step addrAC subrr add0r !mxE. Qed.
 End CrossEntropy.
+
+(* The examples as the rows of matrices, X : 'M_(N, f) and Y : 'M_(N, K) (x_i = (row i X)^T, y_i = (row i Y)^T):
+   A = Y^T X, s = X^T 1 and grad0 = N^-1 ((1/K) 1 1^T X - Y^T X), the matrix form in which
+   proofs/theories/cross_entropy.py states ce.one_step (proofs/coq/templates/ce_one_step.v.j2 prints it). *)
+Section CrossEntropyRows.
+Variable R : fieldType.
+Variables N f K : nat.
+Variables (X : 'M[R]_(N, f)) (Y : 'M[R]_(N, K)).
+
+Definition ce_rows (n : nat) (M : 'M[R]_(N, n)) (i : 'I_N) : 'cV[R]_n := (row i M)^T.
+
+Lemma mulTmx_sum_row a b (M : 'M[R]_(N, a)) (P : 'M[R]_(N, b)) :
+  M^T *m P = \sum_(i < N) (row i M)^T *m row i P.
+Proof.
+apply/matrixP => r c; rewrite !mxE summxE; apply: eq_bigr => i _.
+by rewrite !mxE big_ord1 !mxE.
+Qed.
+
+Lemma ce_A_rows : ce_A (ce_rows X) (ce_rows Y) = Y^T *m X.
+Proof. by rewrite /ce_A mulTmx_sum_row; apply: eq_bigr => i _; rewrite /ce_rows trmxK. Qed.
+
+Lemma ce_s_rows : ce_s (ce_rows X) = X^T *m (const_mx 1 : 'cV[R]_N).
+Proof.
+rewrite /ce_s mulTmx_sum_row; apply: eq_bigr => i _.
+by rewrite /ce_rows row_const mul_col_11 mxE scale1r.
+Qed.
+
+Lemma grad0_rows :
+  grad0 (ce_rows X) (ce_rows Y) =
+  N%:R^-1 *: (K%:R^-1 *: ((const_mx 1 : 'cV[R]_K) *m (const_mx 1 : 'cV[R]_N)^T *m X) - Y^T *m X).
+Proof.
+rewrite grad0_closed ce_A_rows ce_s_rows /p0 /ce_ones trmx_mul trmxK -scalemxAl mulmxA.
+by [].
+Qed.
+
+Lemma rows_one_hot : (forall i, \sum_(c < K) Y i c = 1) -> forall i, \sum_(c < K) ce_rows Y i c 0 = 1.
+Proof. by move=> hot i; rewrite -(hot i); apply: eq_bigr => c _; rewrite !mxE. Qed.
+End CrossEntropyRows.

@@ -3,7 +3,8 @@
 * :mod:`~gdssm.proofs.coq.printer` -- SymPy expressions of a construction description as Coq/MathComp terms;
 * :mod:`~gdssm.proofs.coq.generate` -- one ``.v`` file per claim, rendered by Jinja2 from ``templates/``: for
   the ssm claims the layer's record, the layout hypotheses and the claimed GD are printed from
-  :mod:`gdssm.symbolic.description`; the other claims are library statements;
+  :mod:`gdssm.symbolic.description`; the statements of the other claims are printed from the registry (their
+  route-1 theorems, the parameter map of ``ref.param_map``), ``ref.two_step``'s in part;
 * :mod:`~gdssm.proofs.coq.run` -- coqc: the library ``coq/theories`` compiled once per source hash (cached),
   each claim's file checked, ``Print Assumptions`` read; a claim passes only when coqc accepts its file and
   every theorem is "Closed under the global context".

@@ -20,12 +20,21 @@ claim's route-1 theorem as :func:`gdssm.proofs.claims.claim` builds it at render
 right-hand side and ``let G, A :=`` its definitions; the Fixpoints ``Wk``, ``Dk``, ``Zk`` from the definitions of
 ``W_k``, ``D^k``, ``Z_k`` and the theorem from the conclusion ``W_k = ..``), and the template's proof rewrites
 the printed form into the library's (``Gradient.gd_gradient``, ``Task.gd_closed_form_rec``). A wrong statement in
-the registry (a flipped sign, a missing 1/N) prints another file, and coqc refuses it.
+the registry (a flipped sign, a missing 1/N) prints another file, and coqc refuses it. So is ``ce.one_step``
+(:mod:`gdssm.proofs.theories.cross_entropy`, the examples and labels as the rows of ``X`` and ``Y``): ``let grad,
+W1, A, s :=`` its definitions and the theorem from its conclusion ``W_1 x_q = ..``, together with ``grad =
+CrossEntropy.grad0_gen`` (the library's gradient at 0, the log-softmax form) for labels whose rows sum to 1; the
+proof rewrites them into ``CrossEntropy.grad0_rows`` and ``CrossEntropy.ce_one_step``.
 
-The other claims are **library statements**: the template states the theorem (spelled out with the
-library's definitions) and proves it by the library's theorem; for ``ref.two_step`` the three layers'
-window mixings w_q and the readout D are printed from :func:`gdssm.symbolic.reference.reference_two_step`
-("generated in part"). :attr:`CoqFile.origin` says which, and the certificate and the report repeat it.
+``ref.param_map`` is **generated from the registry's map** (``PARAM_MAP`` of :mod:`gdssm.symbolic.reference`,
+which :mod:`gdssm.proofs.claims` holds and prints as the claim's hypotheses): the record ``p_ref`` field by field
+(``Q = w_q^T`` as ``mx2seq (wq^T)``, ...) in the vector task and the theorem ``yhat_t = sign o^ref_t``, proved by
+``Reference.ref_param_map_gen``; a map without a transpose, or the other sign, is refused.
+
+``ref.two_step`` is stated in its template (spelled out with the library's definitions) and proved by the
+library's theorem, the three layers' window mixings w_q and the readout D printed from
+:func:`gdssm.symbolic.reference.reference_two_step` ("generated in part"). :attr:`CoqFile.origin` says which,
+and the certificate and the report repeat it.
 
 Rendering is deterministic: the same description gives byte-identical files.
 """
@@ -59,9 +68,9 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 GENERATED = "generated from the description"
 REGISTRY = "generated from the registry (the statement and definitions of the claim's route-1 theorem)"
+MAP = "generated from the registry (the parameter map symbolic/reference.py PARAM_MAP, printed by proofs/claims.py)"
 PARTLY = "generated in part (window mixings from symbolic/reference.py), library statement otherwise"
-LIBRARY = "library statement"
-ORIGINS = (GENERATED, REGISTRY, PARTLY, LIBRARY)
+ORIGINS = (GENERATED, REGISTRY, MAP, PARTLY)
 
 _FIELDS = (("Q", "Q", "entries"), ("V1", "V1", "matrix"), ("V2", "V2", "matrix"), ("V3", "V3", "matrix"),
            ("Lam", "Lambda", "matrix"), ("d", "d", "entries"), ("C", "C", "matrix"), ("F", "F", "matrix"),
@@ -193,15 +202,15 @@ CLAIM_SPECS: tuple[ClaimSpec, ...] = (
               theorems=(_k("claim_ssm_weight_decay", ONE),)),
     ClaimSpec("ssm.per_step_eta", "per-step step sizes", "construction.v.j2", GENERATED,
               theorems=(_k("claim_ssm_per_step_eta", {**ONE, **NO_DECAY}, per_step=True),)),
-    ClaimSpec("ref.param_map", "the authors' parameterisation equals ours", "ref_param_map.v.j2", LIBRARY,
+    ClaimSpec("ref.param_map", "the authors' parameterisation equals ours", "ref_param_map.v.j2", MAP,
               library_theorems=("claim_ref_param_map",), imports=("Layer", "Reference"),
               scope="every n, t, w_q, Lambda_bar, C and D, over any commutative ring"),
     ClaimSpec("ref.two_step", "what the authors' two-step construction computes", "ref_two_step.v.j2", PARTLY,
               library_theorems=("claim_ref_two_step",), imports=("Task", "Reference"),
               scope="every n, N >= 1 and alpha, over any commutative ring"),
     ClaimSpec("ce.one_step", "cross-entropy: one step is least squares up to a logit shift", "ce_one_step.v.j2",
-              LIBRARY, library_theorems=("claim_ce_one_step",), imports=("CrossEntropy",),
-              scope="every N, f, K and eta, over any field"),
+              REGISTRY, library_theorems=("claim_ce_one_step",), imports=("CrossEntropy",),
+              scope="every N, f, K, X, Y, x_q and eta, over any field"),
     ClaimSpec("ssm.features_one_step", "one GD step on features phi(x), for any map phi", "construction.v.j2",
               GENERATED, theorems=(_features("ssm.features_one_step", "features", one_step_features,
                                              "one_step_features()", "features_one_step", _ONE_STEP),),
@@ -438,8 +447,67 @@ def _generator(proof: Proof, name: str) -> Element:
     return proof.lhs.algebra.generator(gen.name, gen.rows, gen.cols, symmetric=gen.symmetric)
 
 
+CE_NAMES = {"X": "X", "Y": "Y", "x_q": "xq", r"\mathbf{1}_K": "onesK", r"\mathbf{1}_N": "onesN",
+            r"\nabla L(0)": "grad", "W_1": "W1", "A": "A", "s": "s"}
+"""The Coq names of the generators of ``ce.one_step``'s route-1 theorem (proofs/theories/cross_entropy.py)."""
+
+
+def _cross_entropy_context() -> dict[str, Any]:
+    """``ce.one_step``: ``let grad, W1, A, s :=`` the definitions of the route-1 theorem (in that order, the one
+    the template's proof reads them in) and the theorem from its conclusion ``W_1 x_q = ..``."""
+    from gdssm.proofs.theories.cross_entropy import K
+
+    theorem = _route1("ce.one_step")
+    conclusion = theorem.conclusion
+    p = Printer(CE_NAMES, {K: "K%:R"})
+    definitions = []
+    for fact in theorem.printed_definitions():
+        name = _defined_name(fact)
+        definitions.append({"name": CE_NAMES.get(name, name), "term": p.matrix(to_sympy(fact.rhs)),
+                            "sympy": comment_text(f"{fact.lhs} = {fact.rhs}")})
+    if [d["name"] for d in definitions] != ["grad", "W1", "A", "s"]:
+        raise BadInput(f"ce.one_step: the statement defines {[d['name'] for d in definitions]}, the file "
+                       f"grad, W1, A and s")
+    return {"source": "proofs/claims.py ce.one_step, route-1 theorem of proofs/theories/cross_entropy.py; proof by "
+                      "coq/theories/CrossEntropy.v",
+            "definitions": definitions, "lhs": p.matrix(to_sympy(conclusion.lhs)),
+            "rhs": p.matrix(to_sympy(conclusion.rhs)),
+            "statement_sympy": comment_text(f"{conclusion.lhs} = {conclusion.rhs}"),
+            "parameters": [comment_text(t) for t in theorem.parameters]}
+
+
+PARAM_MAP_NAMES = {"w_q": "wq", r"\bar{\Lambda}": "Lb", r"C^{\mathrm{ref}}": "Cref", "D": "D",
+                   r"o^{\mathrm{ref}}_{t}": "ref_o x y wq Lb Cref D t", r"\hat{y}_{t}": "yhat 1%:M 1%:M x y p_ref t"}
+"""The Coq terms of the symbols of ``ref.param_map``'s map (symbolic/reference.py): the authors' parameters, their
+output at window t and ours."""
+
+
+def _param_map_context() -> dict[str, Any]:
+    """``ref.param_map``: the record ``p_ref`` field by field from the registry's map ``PARAM_MAP`` in the vector
+    task (E_y = I, m = H = n) and the theorem from its statement ``yhat_t = sign o^ref_t``."""
+    from gdssm.symbolic.reference import ParamMap
+
+    pm: ParamMap = registry.PARAM_MAP
+    if len(pm.c) != 1:
+        raise BadInput(f"ref.param_map: the file states the map with one readout term, the registry {len(pm.c)}")
+    vector = {sym.E_y: sp.Identity(sym.H), sym.m: sym.H}
+    p = Printer(PARAM_MAP_NAMES)
+
+    def field(name: str) -> str:
+        return p.matrix(getattr(pm, name).xreplace(vector).doit())
+
+    fields = {name: field(name) for name in ("Q", "V1", "V2", "V3", "Lambda", "d", "C", "F", "R")}
+    lhs, rhs = (p.matrix(side.xreplace(vector).doit()) for side in pm.statement)
+    return {"source": "proofs/claims.py ref.param_map, the map PARAM_MAP of symbolic/reference.py; proof by "
+                      "coq/theories/Reference.v",
+            "fields": fields, "c0": p.scalar(pm.c[0]), "lhs": lhs, "rhs": rhs,
+            "map_sympy": [comment_text(f"{ours} = {theirs}") for ours, theirs in pm.equations()],
+            "statement_sympy": comment_text(" = ".join(str(side) for side in pm.statement))}
+
+
 REGISTRY_CONTEXTS: dict[str, Callable[[], dict[str, Any]]] = {
-    "gd.gradient": _gradient_context, "gd.closed_form": _closed_form_context}
+    "gd.gradient": _gradient_context, "gd.closed_form": _closed_form_context, "ce.one_step": _cross_entropy_context,
+    "ref.param_map": _param_map_context}
 """The claims whose statement is printed from the registry (origin :data:`REGISTRY`), and how."""
 
 
@@ -480,8 +548,8 @@ def render(claim_id: str, description: AnyDescription | Sequence[AnyDescription]
         for t, d in zip(s.theorems, given, strict=True):
             theorems.append(_theorem_context(t, substitute(d if d is not None else t.factory(), t.values)))
     elif description is not None:
-        raise BadInput(f"claim {claim_id} is not a construction claim (its statement is a library statement or the "
-                       f"registry's); it is not printed from a description")
+        raise BadInput(f"claim {claim_id} is not a construction claim (its statement is printed from the registry); "
+                       f"it is not printed from a description")
     library_context = _library_context(s)
     default = f"coq/theories: {', '.join(s.imports)}"
     sources = [t["source"] for t in theorems] or [library_context.get("source", default)]

@@ -94,7 +94,7 @@ def test_unknown_claim_and_route_exit_2(capsys: pytest.CaptureFixture[str]) -> N
 
 # -- statements and hypotheses are generated from the proofs ---------------------------------------------------
 PROVED = [c.id for c in CLAIMS if c.theorem is not None]
-GIVEN = {"ref.param_map", "ref.two_step", "ce.one_step", "eta.optimal", *BEYOND_IDS}
+GIVEN = {"ref.param_map", "ref.two_step", "eta.optimal", *BEYOND_IDS}
 """The claims without a route-1 theorem: their statement is printed from what their checks compare."""
 
 

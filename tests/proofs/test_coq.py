@@ -142,8 +142,8 @@ def test_the_mutant_table_is_exact(claim_id: str) -> None:
     assert changed == refused | accepted
 
 
-def test_a_library_claim_is_not_printed_from_a_description() -> None:
-    with pytest.raises(ValueError, match="library statement"):
+def test_a_registry_claim_is_not_printed_from_a_description() -> None:
+    with pytest.raises(ValueError, match="not a construction claim"):
         generate.render("gd.closed_form", sym.one_step_description())
 
 

@@ -18,7 +18,7 @@ from gdssm.reports.model import ClaimView, FormalView, ReportInput, RouteResultV
 from tests.reports.sample import sample_input
 
 NO_PROOFS = ("ref.param_map", "ce.one_step", "eta.optimal")
-"""Claims without route-1 proof records (their views are cheap to build)."""
+"""Claims whose views are cheap to build (no route-1 records from a description)."""
 KERNEL = RouteResultView(True, "every f, m, H, N, t and k", "1 theorem", 0.5, "coqc accepted")
 
 
@@ -45,7 +45,7 @@ def test_without_coqc_the_claims_are_not_coq_checked_yet_verified() -> None:
 def test_with_coq_the_claims_are_formalised() -> None:
     views = claim_views(outcomes(True), [claim(c) for c in NO_PROOFS], unavailable=())
     assert [v.coq_status for v in views] == ["kernel-checked", "kernel-checked", "no Coq route"]
-    assert views[0].formal == FormalView("ref_param_map.v", ("claim_ref_param_map",), generate.LIBRARY,
+    assert views[0].formal == FormalView("ref_param_map.v", ("claim_ref_param_map",), generate.MAP,
                                          views[0].formal.source if views[0].formal else "")
 
 
