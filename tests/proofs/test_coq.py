@@ -35,9 +35,8 @@ from gdssm.proofs.verify import run_coq_batch
 from gdssm.symbolic import description as sym
 from gdssm.symbolic.mutants import MUTANTS, mutant
 from gdssm.symbolic.reference import reference_two_step
+from tests.proofs.coq_support import TOOLCHAIN, coq_check, needs_coq
 
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
 UNFINISHED = "Ad" + "mitted."
 ASSUMED = "Ax" + "iom"
 
@@ -68,17 +67,6 @@ def mutated(claim_id: str, name: str) -> generate.CoqFile:
     """The claim's file with the mutant applied to each of its theorems' descriptions."""
     s = generate.spec(claim_id)
     return generate.render(claim_id, [mutant(name).change(t.factory()) for t in s.theorems])
-
-
-@pytest.fixture(scope="session")
-def library() -> run.Library:
-    assert TOOLCHAIN is not None
-    return run.build_library(TOOLCHAIN)
-
-
-def check(library: run.Library, f: generate.CoqFile, tmp_path: Path, text: str | None = None) -> run.FileResult:
-    assert TOOLCHAIN is not None
-    return run.check_file(TOOLCHAIN, library, f.name, f.text if text is None else text, f.theorems, tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -167,7 +155,7 @@ def test_every_coq_claim_passes_and_its_certificate_holds_the_evidence() -> None
 @pytest.mark.parametrize(("claim_id", "name"), [(c, m) for c, (refused, _) in sorted(MUTANT_TABLE.items())
                                                 for m in sorted(refused)])
 def test_coqc_refuses_every_visible_mutant(claim_id: str, name: str, library: run.Library, tmp_path: Path) -> None:
-    result = check(library, mutated(claim_id, name), tmp_path)
+    result = coq_check(library, mutated(claim_id, name), tmp_path)
     assert not result.accepted and not result.ok
     assert "coqc refused" in result.detail
 
@@ -176,7 +164,7 @@ def test_coqc_refuses_every_visible_mutant(claim_id: str, name: str, library: ru
 @pytest.mark.parametrize("name", sorted(MUTANT_TABLE["ssm.state"][1]))
 def test_the_state_claim_holds_for_mutants_of_fields_it_does_not_read(name: str, library: run.Library,
                                                                      tmp_path: Path) -> None:
-    assert check(library, mutated("ssm.state", name), tmp_path).ok
+    assert coq_check(library, mutated("ssm.state", name), tmp_path).ok
 
 
 @needs_coq
@@ -185,7 +173,7 @@ def test_the_reference_variant_b_is_not_two_gd_steps(library: run.Library, tmp_p
     wrong = [p.entries(layer.w_q) for layer in reference_two_step(1, 1, 1, "symbolic", "B").layers]
     f = generate.render("ref.two_step", library={"wq": wrong, "variant": "B"})
     assert f.text != generate.render("ref.two_step").text
-    assert not check(library, f, tmp_path).accepted
+    assert not coq_check(library, f, tmp_path).accepted
 
 
 @needs_coq
@@ -193,7 +181,7 @@ def test_an_unfinished_proof_is_refused(library: run.Library, tmp_path: Path) ->
     f = generate.render("ssm.k_step")
     proof = re.search(r"Proof\. apply: .*? Qed\.", f.text)
     assert proof is not None
-    result = check(library, f, tmp_path, f.text.replace(proof.group(0), UNFINISHED))
+    result = coq_check(library, f, tmp_path, f.text.replace(proof.group(0), UNFINISHED))
     assert result.accepted and not result.ok  # coqc accepts the file; the assumptions answer does not
     (answer,) = result.assumptions.values()
     assert answer != run.CLOSED and "claim_ssm_k_step" in answer

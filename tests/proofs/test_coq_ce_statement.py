@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,9 +22,8 @@ from gdssm.proofs.normal_form import Element
 from gdssm.proofs.theories.common import Theorem
 from gdssm.proofs.theories.cross_entropy import Classification, K, one_step_theorem
 from gdssm.symbolic.description import N, eta
+from tests.proofs.coq_support import assert_accepted, assert_refused, coq_check, needs_coq, patch_theorem
 
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
 CLAIM = "ce.one_step"
 
 
@@ -54,18 +52,6 @@ MUTANTS: dict[str, Callable[[], Theorem]] = {
 }
 
 
-def patch(monkeypatch: pytest.MonkeyPatch, theorem: Callable[[], Theorem]) -> None:
-    """Put ce.one_step with another route-1 theorem into the registry (what ``claims.claim`` answers)."""
-    monkeypatch.setattr(registry, "CLAIMS", tuple(dataclasses.replace(c, theorem=theorem) if c.id == CLAIM
-                                                  else c for c in registry.CLAIMS))
-
-
-@pytest.fixture(scope="module")
-def library() -> run.Library:
-    assert TOOLCHAIN is not None
-    return run.build_library(TOOLCHAIN)
-
-
 def test_the_statement_comes_from_the_registry() -> None:
     f = generate.render(CLAIM)
     assert f.origin == generate.REGISTRY and "proofs/claims.py ce.one_step" in f.source
@@ -87,7 +73,7 @@ def test_a_wrong_statement_prints_another_file_and_fails_the_exact_route(name: s
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     right = generate.render(CLAIM).text
     assert registry._ce_check()[0]
-    patch(monkeypatch, MUTANTS[name])
+    patch_theorem(monkeypatch, CLAIM, MUTANTS[name])
     assert generate.render(CLAIM).text != right
     ok, detail = registry._ce_check()
     assert not ok and "the statement differs from the derivation" in detail
@@ -97,7 +83,7 @@ def test_rendering_is_deterministic_and_touches_no_other_file() -> None:
     others = {f.name: f.text for f in generate.render_all() if f.claim_id != CLAIM}
     assert generate.render(CLAIM).text == generate.render(CLAIM).text
     with pytest.MonkeyPatch.context() as mp:  # a fresh builder: the theorem is rebuilt, the file is the same
-        patch(mp, lambda: one_step_theorem())
+        patch_theorem(mp, CLAIM, lambda: one_step_theorem())
         rebuilt = generate.render(CLAIM).text
         assert {f.name: f.text for f in generate.render_all() if f.claim_id != CLAIM} == others
     assert rebuilt == generate.render(CLAIM).text
@@ -105,17 +91,12 @@ def test_rendering_is_deterministic_and_touches_no_other_file() -> None:
 
 @needs_coq
 def test_coqc_accepts_the_right_statement() -> None:
-    (check,) = run.check_claims([CLAIM], reuse=False)
-    assert check.ok, check.detail
-    assert check.evidence is not None and check.evidence["statement"] == generate.REGISTRY
+    assert_accepted(CLAIM, generate.REGISTRY)
 
 
 @needs_coq
 @pytest.mark.parametrize("name", MUTANTS)
 def test_coqc_refuses_a_wrong_statement(name: str, library: run.Library, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert TOOLCHAIN is not None
-    patch(monkeypatch, MUTANTS[name])
-    f = generate.render(CLAIM)
-    result = run.check_file(TOOLCHAIN, library, f.name, f.text, f.theorems, tmp_path)
-    assert not result.accepted and not result.ok and "coqc refused" in result.detail
+    patch_theorem(monkeypatch, CLAIM, MUTANTS[name])
+    assert_refused(coq_check(library, generate.render(CLAIM), tmp_path))

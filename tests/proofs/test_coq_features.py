@@ -17,9 +17,8 @@ from gdssm.proofs.claims import claim
 from gdssm.proofs.coq import generate, run
 from gdssm.proofs.coq.printer import data_sequences
 from gdssm.symbolic.features import CORRECT, FEATURE_MUTANTS, DataMap, FeatureDescription, FeatureMutant
+from tests.proofs.coq_support import assert_refused, coq_check, needs_coq
 
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
 COQ_FEATURES = ("ssm.features_one_step", "ssm.features_k_step", "kernel.one_step")
 FORBIDDEN = ("Ad" + "mitted", "Ax" + "iom", "Para" + "meter")
 
@@ -27,12 +26,6 @@ FORBIDDEN = ("Ad" + "mitted", "Ax" + "iom", "Para" + "meter")
 def mutated(claim_id: str, mut: FeatureMutant) -> generate.CoqFile:
     made = [t.factory() for t in generate.spec(claim_id).theorems]
     return generate.render(claim_id, [mut.apply(d) for d in made if isinstance(d, FeatureDescription)])
-
-
-@pytest.fixture(scope="module")
-def library() -> run.Library:
-    assert TOOLCHAIN is not None
-    return run.build_library(TOOLCHAIN)
 
 
 @pytest.mark.parametrize("claim_id", COQ_FEATURES)
@@ -66,9 +59,7 @@ def test_the_library_file_assumes_nothing() -> None:
 @needs_coq
 @pytest.mark.parametrize("claim_id", COQ_FEATURES)
 def test_coqc_proves_the_feature_claims(claim_id: str, library: run.Library, tmp_path: Path) -> None:
-    assert TOOLCHAIN is not None
-    f = generate.render(claim_id)
-    result = run.check_file(TOOLCHAIN, library, f.name, f.text, f.theorems, tmp_path)
+    result = coq_check(library, generate.render(claim_id), tmp_path)
     assert result.ok, result.detail
     assert set(result.assumptions.values()) == {run.CLOSED}
 
@@ -78,7 +69,4 @@ def test_coqc_proves_the_feature_claims(claim_id: str, library: run.Library, tmp
 @pytest.mark.parametrize("claim_id", COQ_FEATURES)
 def test_coqc_refuses_the_feature_mutants(claim_id: str, mut: FeatureMutant, library: run.Library,
                                          tmp_path: Path) -> None:
-    assert TOOLCHAIN is not None
-    f = mutated(claim_id, mut)
-    result = run.check_file(TOOLCHAIN, library, f.name, f.text, f.theorems, tmp_path)
-    assert not result.accepted and not result.ok and "coqc refused" in result.detail
+    assert_refused(coq_check(library, mutated(claim_id, mut), tmp_path))

@@ -22,9 +22,8 @@ from gdssm.proofs.theories.common import Definitions, Theorem
 from gdssm.proofs.theories.gd import alpha, closed_form_theorem
 from gdssm.proofs.theories.gradient import Regression, gradient_theorem
 from gdssm.symbolic.description import N
+from tests.proofs.coq_support import assert_accepted, assert_refused, coq_check, needs_coq, patch_theorem
 
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
 CONVERTED = ("gd.gradient", "gd.closed_form")
 
 WRONG_GRADIENTS: dict[str, Callable[[Regression], Element]] = {
@@ -83,18 +82,6 @@ MUTANTS: dict[str, dict[str, Callable[[], Theorem]]] = {
 CASES = [(c, name) for c, table in MUTANTS.items() for name in table]
 
 
-def patch(monkeypatch: pytest.MonkeyPatch, claim_id: str, theorem: Callable[[], Theorem]) -> None:
-    """Put a claim with another route-1 theorem into the registry (what ``claims.claim`` answers)."""
-    monkeypatch.setattr(registry, "CLAIMS", tuple(dataclasses.replace(c, theorem=theorem) if c.id == claim_id
-                                                  else c for c in registry.CLAIMS))
-
-
-@pytest.fixture(scope="module")
-def library() -> run.Library:
-    assert TOOLCHAIN is not None
-    return run.build_library(TOOLCHAIN)
-
-
 @pytest.mark.parametrize("claim_id", CONVERTED)
 def test_the_statement_comes_from_the_registry(claim_id: str) -> None:
     f = generate.render(claim_id)
@@ -112,7 +99,7 @@ def test_the_statement_comes_from_the_registry(claim_id: str) -> None:
 def test_a_wrong_statement_in_the_registry_prints_another_file(claim_id: str, name: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     right = generate.render(claim_id).text
-    patch(monkeypatch, claim_id, MUTANTS[claim_id][name])
+    patch_theorem(monkeypatch, claim_id, MUTANTS[claim_id][name])
     assert generate.render(claim_id).text != right
 
 
@@ -128,7 +115,7 @@ def test_rendering_is_deterministic() -> None:
         builder = registry.claim(claim_id).theorem
         assert builder is not None
         with pytest.MonkeyPatch.context() as mp:
-            patch(mp, claim_id, _fresh(builder))
+            patch_theorem(mp, claim_id, _fresh(builder))
             rebuilt = generate.render(claim_id).text
         assert rebuilt == generate.render(claim_id).text
 
@@ -136,24 +123,19 @@ def test_rendering_is_deterministic() -> None:
 @needs_coq
 @pytest.mark.parametrize("claim_id", CONVERTED)
 def test_coqc_accepts_the_right_statement(claim_id: str) -> None:
-    (check,) = run.check_claims([claim_id], reuse=False)
-    assert check.ok, check.detail
-    assert check.evidence is not None and check.evidence["statement"] == generate.REGISTRY
+    assert_accepted(claim_id, generate.REGISTRY)
 
 
 @needs_coq
 @pytest.mark.parametrize(("claim_id", "name"), CASES)
 def test_coqc_refuses_a_wrong_statement(claim_id: str, name: str, library: run.Library, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert TOOLCHAIN is not None
-    patch(monkeypatch, claim_id, MUTANTS[claim_id][name])
-    f = generate.render(claim_id)
-    result = run.check_file(TOOLCHAIN, library, f.name, f.text, f.theorems, tmp_path)
-    assert not result.accepted and not result.ok and "coqc refused" in result.detail
+    patch_theorem(monkeypatch, claim_id, MUTANTS[claim_id][name])
+    assert_refused(coq_check(library, generate.render(claim_id), tmp_path))
 
 
 @needs_coq
 def test_the_route_refuses_a_wrong_gradient_in_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    patch(monkeypatch, "gd.gradient", MUTANTS["gd.gradient"]["flipped sign"])
+    patch_theorem(monkeypatch, "gd.gradient", MUTANTS["gd.gradient"]["flipped sign"])
     (check,) = run.check_claims(["gd.gradient"], reuse=False)
     assert not check.ok and "coqc refused" in check.detail

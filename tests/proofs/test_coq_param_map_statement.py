@@ -23,9 +23,8 @@ from gdssm.proofs.coq import generate, run
 from gdssm.symbolic import description as sym
 from gdssm.symbolic.constructions import one_step
 from gdssm.symbolic.reference import C_REF, LAMBDA_BAR, PARAM_MAP, W_Q, ParamMap, from_reference, to_reference
+from tests.proofs.coq_support import assert_accepted, assert_refused, coq_check, needs_coq
 
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
 CLAIM = "ref.param_map"
 
 MUTANTS: dict[str, ParamMap] = {
@@ -34,12 +33,6 @@ MUTANTS: dict[str, ParamMap] = {
     "C = +E_y^T C_ref": dataclasses.replace(PARAM_MAP, C=sym.E_y.T * C_REF),
     "yhat = +o_ref": dataclasses.replace(PARAM_MAP, sign=sp.Integer(1)),
 }
-
-
-@pytest.fixture(scope="module")
-def library() -> run.Library:
-    assert TOOLCHAIN is not None
-    return run.build_library(TOOLCHAIN)
 
 
 def test_the_statement_comes_from_the_registry() -> None:
@@ -82,17 +75,12 @@ def test_rendering_is_deterministic_and_touches_no_other_file() -> None:
 
 @needs_coq
 def test_coqc_accepts_the_right_map() -> None:
-    (check,) = run.check_claims([CLAIM], reuse=False)
-    assert check.ok, check.detail
-    assert check.evidence is not None and check.evidence["statement"] == generate.MAP
+    assert_accepted(CLAIM, generate.MAP)
 
 
 @needs_coq
 @pytest.mark.parametrize("name", MUTANTS)
 def test_coqc_refuses_a_wrong_map(name: str, library: run.Library, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    assert TOOLCHAIN is not None
     monkeypatch.setattr(registry, "PARAM_MAP", MUTANTS[name])
-    f = generate.render(CLAIM)
-    result = run.check_file(TOOLCHAIN, library, f.name, f.text, f.theorems, tmp_path)
-    assert not result.accepted and not result.ok and "coqc refused" in result.detail
+    assert_refused(coq_check(library, generate.render(CLAIM), tmp_path))

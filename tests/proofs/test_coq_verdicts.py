@@ -15,9 +15,7 @@ import pytest
 
 from gdssm.proofs.coq import generate, run
 from gdssm.symbolic.mutants import mutant
-
-TOOLCHAIN = run.toolchain()
-needs_coq = pytest.mark.skipif(TOOLCHAIN is None, reason=run.missing_message() or "coq missing")
+from tests.proofs.coq_support import TOOLCHAIN, needs_coq
 
 
 def _fake() -> tuple[run.Toolchain, run.Library, generate.CoqFile]:
