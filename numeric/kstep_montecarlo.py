@@ -264,7 +264,7 @@ def derived_target_fields(law: TaskLaw, f: int, N: int, k: int, kind: str, tasks
     alphas = tuple(float(sp.Rational(e)) / N for e in etas)
     exact = schedule.loss is not None and moments.exact
     lo, hi = schedule.loss_bounds
-    label = "optimal constant alpha" if kind == "constant" else "optimal per-step alphas"
+    label = "optimal constant alpha" if kind == "constant" else "optimal per-step step sizes"
     source = "derived" if moments.exact else "derived from Monte Carlo moments"
     return {
         "name": f"GD-{k} with {label} ({source})", "k": k, "etas": etas, "alphas": alphas,

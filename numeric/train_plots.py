@@ -20,6 +20,7 @@ their natural size.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,16 @@ def save_figure(fig: Figure, stem: Path) -> dict[str, Path]:
     return paths
 
 
+MATHTEXT = {"alpha*": r"$\alpha^*$", "alpha": r"$\alpha$"}
+"""ASCII names in the GD targets' names and their mathtext (so no figure shows ASCII math)."""
+_ASCII_MATH = re.compile("|".join(re.escape(name) for name in MATHTEXT))  # longest names first
+
+
+def math_label(text: str) -> str:
+    """``text`` with the ASCII math of :data:`MATHTEXT` written as matplotlib mathtext, in one pass."""
+    return _ASCII_MATH.sub(lambda found: MATHTEXT[found.group(0)], text)
+
+
 def _column(run: RunResult, key: str) -> tuple[np.ndarray, np.ndarray]:
     steps = np.array([row["step"] for row in run.history])
     return steps, np.array([row[key] for row in run.history])
@@ -65,7 +76,7 @@ def loss_figure(run: RunResult, zero_loss: float) -> Figure:
     ax.plot(*_column(run, "train_loss"), label="training loss (interval mean)", color="0.6")
     ax.plot(*_column(run, "eval_loss"), label="evaluation loss (monitor tasks)", color="C0", marker=".")
     for i, ref in enumerate(run.references):
-        ax.axhline(ref.loss, color=f"C{i + 1}", linestyle="--", label=f"{ref.name}: {ref.loss:.4f}")
+        ax.axhline(ref.loss, color=f"C{i + 1}", linestyle="--", label=f"{math_label(ref.name)}: {ref.loss:.4f}")
     ax.axhline(zero_loss, color="0.3", linestyle=":", label=f"zero predictor: {zero_loss:.4f}")
     ax.set_yscale("log")
     ax.set_xlabel("Adam step")
@@ -96,7 +107,7 @@ def alignment_figure(run: RunResult) -> Figure:
         ax.title.set_fontsize(9)
         if ax is not cos_ax:
             ax.legend(fontsize=MIN_FONT_PT, ncol=2 if ax is dist_ax else 1)
-    fig.suptitle(f"k = {run.k}: trained vs {run.target.name}", fontsize=10)
+    fig.suptitle(f"k = {run.k}: trained vs {math_label(run.target.name)}", fontsize=10)
     return fig
 
 
@@ -142,7 +153,8 @@ def parameter_figure(run: RunResult) -> Figure:
             image = _heatmap(axes[row, col], values, limits, cmap, f"{name}: {who}")
         bar = fig.colorbar(image, ax=axes[:, col], location="bottom", shrink=0.9, aspect=12)
         bar.ax.tick_params(labelsize=MIN_FONT_PT)
-    fig.suptitle(f"k = {run.k}: learned (scale-normalised) vs derived ({run.target.name})", fontsize=10)
+    fig.suptitle(f"k = {run.k}: learned (scale-normalised) vs derived ({math_label(run.target.name)})",
+                 fontsize=10)
     return fig
 
 

@@ -18,8 +18,8 @@ from gdssm.reports.nonlinear import PRESET as NONLINEAR
 from gdssm.reports.nonlinear import nonlinear_view
 from gdssm.reports.tex import TexMath
 
-HEADER = ("run", "loss", "GD target", "gap (paired, s.e.)", "sens. cosine", "sens. L2", "pred. L2", "param. distance",
-          "50/50 loss")
+HEADER = ("run", "loss", "GD target", "trained - analytic, s.e.", "sens. cosine", "sens. L2", "pred. L2",
+          "param. distance", "50/50 loss")
 FIGURE_CAPTIONS = {
     "loss": "Training loss against the GD target loss",
     "alignment": "Behavioural and parameter alignment with the analytic layer over training",
@@ -31,10 +31,15 @@ def _number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, int | float) else str(value)
 
 
+GREEK = {"Lambda": r"\Lambda", "beta": r"\beta", "rho": r"\rho", "gamma": r"\gamma"}
+"""Parameter names of ``summary.json`` that are Greek letters in the report."""
+
+
 def _distance(value: Any) -> str:
-    """A distance figure: a number, or ``name value`` pairs for a per-parameter mapping."""
+    """A distance figure: a number, or ``name: value`` pairs for a per-parameter mapping, as math (2 digits)."""
     if isinstance(value, Mapping):
-        return ", ".join(f"{name} {_number(v)}" for name, v in value.items())
+        pairs = (rf"{GREEK.get(name, name)}\colon {v:.2g}" for name, v in value.items())
+        return TexMath(r",\allowbreak\ ".join(pairs))  # name: value, line breaks allowed between pairs
     return _number(value)
 
 
@@ -73,7 +78,8 @@ def learned_view(directory: Path) -> LearnedView:
     figures = tuple((f"{FIGURE_CAPTIONS.get(name, name)} ({doc['preset']}, {tag}).", str(paths["pdf"]))
                     for tag, figs in found.plots.items() for name, paths in figs.items() if "pdf" in paths)
     table = NumericTable(f"gdssm train --preset {doc['preset']}", HEADER, tuple(run_row(r) for r in runs))
-    return LearnedView(doc["preset"], setting, " ".join(r["verdict"] for r in runs), table, figures)
+    verdicts = " ".join(f"k = {r['k']}: {r['verdict']}." for r in runs)
+    return LearnedView(doc["preset"], setting, verdicts, table, figures)
 
 
 def learned_views(train_dir: Path) -> tuple[LearnedView, ...]:

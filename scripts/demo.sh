@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: derive, verify, check, export, train paper-e1 and nonlinear, and render the default report
-# (out/report.pdf, or out/report.tex without TeX); its 'Learned vs derived' section shows both training runs.
+# The main job: derive, verify, check, export, train paper-e1, k-step and nonlinear, and render the default report
+# (out/report.pdf, or out/report.tex without TeX); its 'Learned vs derived' section shows the three training runs.
 set -euo pipefail
 G=.venv/bin/gdssm
 mkdir -p out
@@ -21,6 +21,8 @@ $G export --construction k-step --f 4 --m 1 --n 16 --steps 3 --eta 1/2 --format 
 $G check --weights out/k-step.safetensors --examples 20
 echo "== train: the paper's E1 from random init (f = m = N = 10) -> out/train/paper-e1 (about 75 s)"
 $G train --preset paper-e1
+echo "== train: the k-step readout, k = 2 and 3, from random init -> out/train/k-step (about 7 min)"
+$G train --preset k-step
 echo "== train: non-linear regression, GD on a learned MLP feature map (y = a sin(x + b)) -> out/train/nonlinear (about 60 s)"
 $G train --preset nonlinear
 $G check --weights out/train/nonlinear/trained.safetensors --examples 20

@@ -14,6 +14,8 @@ from gdssm.numeric.train_artifacts import write_outputs
 from gdssm.reports.build import render_tex, write_report
 from gdssm.reports.learned import HEADER, learned_views
 from gdssm.reports.model import ReportInput
+from tests.reports.pdf import HAVE_TEX, pdftext
+from tests.reports.test_typesetting import ascii_math_found, overfull
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,7 @@ def test_views_of_the_runs_found(train_dir: Path) -> None:
     (row,) = view.table.rows
     assert len(row) == len(HEADER) and row[0] == "k = 1"
     assert row[1] == f"{summary['runs'][0]['headline']['loss']:.4g}"
-    assert view.verdict == summary["runs"][0]["verdict"]
+    assert view.verdict == f"k = 1: {summary['runs'][0]['verdict']}."
     assert view.figures and all(Path(source).exists() for _, source in view.figures)
     assert learned_views(train_dir / "nowhere") == ()
 
@@ -61,3 +63,22 @@ def test_a_missing_figure_or_summary_is_a_user_error(train_dir: Path, report: Re
     (broken / "summary.json").write_text("{not json")
     with pytest.raises(BadInput, match="cannot read training summary"):
         learned_views(tmp_path / "train")
+
+
+@pytest.mark.tex
+@pytest.mark.skipif(not HAVE_TEX, reason="latexmk, pdflatex or poppler-utils not on PATH")
+def test_the_typeset_section_has_latex_math_and_fits_the_margins(train_dir: Path, report: ReportInput,
+                                                                  tmp_path: Path) -> None:
+    """With a one-step and a two-run k-step preset (the widest table: distances of Q, Lambda, d, C, R, beta, c)."""
+    spec = dataclasses.replace(PRESETS["k-step"], eval_tasks=200, behaviour_tasks=64, monitor_tasks=64,
+                               monitor_behaviour_tasks=16)
+    write_outputs(train(spec, steps=6, seed=0), train_dir / "k-step")
+    result = write_report(dataclasses.replace(report, learned=learned_views(train_dir)), tmp_path / "r.pdf")
+    assert result.pdf is not None
+    text = pdftext(result.pdf)
+    section = text[text.index("Learned vs derived", text.index("Preset paper-e1") - 2000):]
+    assert "Preset k-step" in section and "k = 3: " in section
+    found = ascii_math_found(section)
+    assert not found, "\n".join(found)
+    log = result.pdf.with_suffix(".log").read_text(encoding="latin-1")
+    assert not overfull(log), "\n".join(overfull(log)[:10])
