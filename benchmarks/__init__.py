@@ -8,6 +8,7 @@ alike; a row gives the best (minimum) times and its detail the medians.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -47,9 +48,10 @@ class Row(NamedTuple):
 
 
 class Timing(NamedTuple):
-    """Wall-clock samples of one contender (seconds)."""
+    """Wall-clock samples of one contender (seconds per call; a sample may time ``number`` calls in a row)."""
 
     samples: tuple[float, ...]
+    number: int = 1
 
     @property
     def best(self) -> float:
@@ -62,23 +64,47 @@ class Timing(NamedTuple):
         return statistics.median(self.samples)
 
     def text(self) -> str:
-        """``min/median s (n runs)``."""
-        return f"{self.best:.4g}/{self.median:.4g} s (min/median of {len(self.samples)})"
+        """``min/median s (n samples[ of k calls])``."""
+        calls = f" of {self.number} calls" if self.number > 1 else ""
+        return f"{self.best:.4g}/{self.median:.4g} s (min/median of {len(self.samples)}{calls})"
+
+
+def calls_per_sample(fn: Callable[[], object], seconds: float) -> int:
+    """The number of calls of ``fn`` in a row that lasted at least ``seconds`` (as ``timeit``'s autorange: try 1
+    call, then scale the count by the time still missing, at most tenfold a step)."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return number
+        grow = seconds / elapsed if elapsed > 0 else 10.0  # the count that would have lasted ``seconds``
+        number = max(number + 1, math.ceil(number * min(10.0, grow)))
 
 
 def interleaved(contenders: Mapping[str, Callable[[], object]], repeats: int = 5,
-                warmup: bool = True) -> dict[str, Timing]:
-    """Run every contender once per round, ``repeats`` rounds (after one untimed warm-up round): their times."""
+                warmup: bool = True, sample_seconds: float = 0.0) -> dict[str, Timing]:
+    """Run every contender once per round, ``repeats`` rounds (after one untimed warm-up round): their times.
+
+    ``sample_seconds`` > 0: a contender's sample is the mean of as many calls in a row as last about that long
+    (:func:`calls_per_sample`, fixed per contender before the rounds), as ``timeit`` does: a call of a fraction of
+    a millisecond is then not timed alone, straight after another contender has filled the caches.
+    """
     if warmup:
         for fn in contenders.values():
             fn()
+    number = {name: calls_per_sample(fn, sample_seconds) if sample_seconds > 0 else 1
+              for name, fn in contenders.items()}
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, fn in contenders.items():
             start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: Timing(tuple(t)) for name, t in times.items()}
+            for _ in range(number[name]):
+                fn()
+            times[name].append((time.perf_counter() - start) / number[name])  # seconds per call
+    return {name: Timing(tuple(t), number[name]) for name, t in times.items()}
 
 
 def best_time(fn: Callable[[], object], repeat: int = 3) -> float:

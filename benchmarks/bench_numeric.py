@@ -18,8 +18,10 @@ the derived k-step construction (the statistics path). ``--quick``: B = 32, N = 
   §4.8: per window M = U^T Q U, S = Lam (.) S + M, out = C S^T U^T D), transcribed in JAX, ``jax.jit`` of a
   ``lax.scan`` over the windows ``vmap``-ed over the batch, float32, with the one-step construction's parameters
   (Q = e_1 e_2^T, Lam = 1, C = -alpha I, D = e_3; prediction -out), against the torch layer at the same dims
-  (vector task, reference layout): B = 1024, f = N = 10 and B = 16, N = 1024, f = 10. Target >= 10x. Skipped
-  with one line when jax is not importable (``pip install -e '.[bench]'``).
+  (vector task, reference layout): B = 1024, f = N = 10 and B = 16, N = 1024, f = 10. Target >= 10x. A sample
+  is the mean of as many calls in a row as last about 20 ms (a call takes 0.2-7 ms), for both contenders. Both run
+  with the run's threads (``--threads``: torch's count; XLA's Eigen pool off at 1 thread, its default otherwise).
+  Skipped with one line when jax is not importable (``pip install -e '.[bench]'``).
 * ``peak memory`` -- a child process runs the main case once; its peak RSS (VmHWM, reset just before the data are
   made) above its RSS then, against the bytes of inputs plus outputs. Target <= 2.
 * ``statistics / general path``, ``threads`` -- the same layer on the general chunked scan, and on more threads.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -55,6 +58,8 @@ QUICK = {"B": 32, "N": 1024, "f": 64, "m": 1}
 ETA = "1/128"
 REPEATS = 5
 JAX_REPEATS = 9
+JAX_SAMPLE_SECONDS = 0.02
+"""A sample of the JAX rows is the mean of as many calls in a row as last about this long (each contender)."""
 JAX_CASES = ((1024, 10, 10), (16, 1024, 10))  # (B, N, f), f = m = H (vector task)
 PROPERTY_TARGET = 300.0
 
@@ -210,6 +215,13 @@ def authors_forward() -> Callable[..., Any]:
     return jax.jit(jax.vmap(layer, in_axes=(0, None, None, None, None)))
 
 
+def xla_threads() -> str:
+    """XLA's CPU threading in this process, as :func:`benchmarks.configure_threads` set it before jax was imported."""
+    if "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", ""):
+        return "XLA 1 thread"
+    return f"XLA default threading, {available_cores()} cores"
+
+
 def _block(forward: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """One call of the jitted forward, waited for (jax dispatches asynchronously)."""
     return forward(*args).block_until_ready()
@@ -240,13 +252,14 @@ def jax_rows(repeats: int) -> list[Row | str]:
         ours = layer(tasks.x, tasks.y).numpy()
         diff = float(np.abs(theirs - ours).max() / np.abs(ours).max())
         timing = interleaved({"jax": partial(_block, forward, args), "torch": partial(layer, tasks.x, tasks.y)},
-                             repeats)
+                             repeats, sample_seconds=JAX_SAMPLE_SECONDS)
         plan = layer.plan(B, N)
         rows.append(Row(f"authors' JAX forward (jit, float32) / layer, B={B},N={N},f={f}", timing["jax"].best,
                         timing["torch"].best, "s", ">= 10",
-                        f"jax {jax.__version__} {timing['jax'].text()}, torch {timing['torch'].text()} "
-                        f"[{plan.path}, chunk {plan.block}, span {plan.span}, lanes {plan.lanes}, "
-                        f"{torch.get_num_threads()} threads]; max relative difference of the predictions {diff:.2g}"))
+                        f"jax {jax.__version__} {timing['jax'].text()} [{xla_threads()}], torch "
+                        f"{timing['torch'].text()} [{plan.path}, chunk {plan.block}, span {plan.span}, lanes "
+                        f"{plan.lanes}, {torch.get_num_threads()} threads]; max relative difference of the "
+                        f"predictions {diff:.2g}"))
     return rows
 
 

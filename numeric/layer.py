@@ -36,6 +36,8 @@ nothing about files.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor, nn
 
@@ -50,6 +52,8 @@ from gdssm.symbolic.constructions import Construction
 
 SPAN = 64
 """Positions whose window projections P, K, q are formed together (whole blocks; keeps them in cache)."""
+STRUCTURES_KEPT = 8
+"""Recognised structures a layer keeps (one per input kind, dtype and layout of its parameters)."""
 
 
 class GDSSMLayer(nn.Module):
@@ -178,13 +182,14 @@ class GDSSMLayer(nn.Module):
         """The reduced maps of :func:`numeric.fast_path.recognise` for this layer's parameters, or why they do not
         apply (a one-line reason). For token input the streams are the odd and even tokens (E_x = E_y = I).
 
-        Cached per input kind, dtype, device and shapes, and checked against the exact values of every parameter and
-        buffer on each call (an edit through ``.data`` or ``load_state_dict`` is seen), so a stale structure is never
-        used: the check is one concatenation (:meth:`_fingerprint`) and one comparison.
+        Cached per input kind, dtype and layout of the values (device, storage, strides, shapes; the last
+        :data:`STRUCTURES_KEPT` layouts), and checked against the exact values of every parameter and buffer on each
+        call (an edit through ``.data`` or ``load_state_dict`` is seen), so a stale structure is never used: the
+        check is one concatenation (:meth:`_fingerprint`) and one comparison.
         """
         values = [*self._own_parameters(), self.E_x, self.E_y]
-        key = (tokens, self.Q.dtype, self.Q.device, tuple(v.shape for v in values))
-        fingerprint = self._fingerprint(values)
+        layout, fingerprint = self._fingerprint(values)
+        key = (tokens, self.Q.dtype, layout)  # layout: storage, strides and shape of every value (device in the key)
         cache: dict[tuple[object, ...], tuple[Tensor, Statistics | str]] = self.__dict__.setdefault("_structures", {})
         cached = cache.get(key)
         if cached is not None and torch.equal(cached[0], fingerprint):
@@ -195,6 +200,8 @@ class GDSSMLayer(nn.Module):
             found = recognise(named, eye, eye)
         else:
             found = recognise(named, self.E_x, self.E_y)
+        if len(cache) >= STRUCTURES_KEPT:
+            cache.pop(next(iter(cache)))  # the oldest layout (parameters since replaced)
         cache[key] = (fingerprint, found)
         return found
 
@@ -226,17 +233,18 @@ class GDSSMLayer(nn.Module):
         :meth:`parameters`."""
         return [p for p in self._parameters.values() if p is not None]
 
-    def _fingerprint(self, values: list[Tensor]) -> Tensor:
-        """The current entries of ``values``, concatenated (a copy). The flat views it concatenates are kept while
-        every value keeps its storage, strides and shape (a view reads the storage, so edits in place are seen)."""
-        layout = tuple((v.data_ptr(), v.stride(), v.shape) for v in values)
+    def _fingerprint(self, values: list[Tensor]) -> tuple[tuple[object, ...], Tensor]:
+        """The layout of ``values`` (device, storage address, strides and shape of each) and their current entries,
+        concatenated (a copy). The flat views it concatenates are kept while the layout stays (a view reads the
+        storage, so edits in place are seen)."""
+        layout = tuple((v.device, v.data_ptr(), v.stride(), v.shape) for v in values)
         kept: tuple[tuple[object, ...], list[Tensor]] | None = self.__dict__.get("_flat")
         if kept is None or kept[0] != layout:
             if not all(v.is_contiguous() for v in values):  # reshape would copy: nothing to keep
-                return torch.cat([v.detach().reshape(-1) for v in values])
+                return layout, torch.cat([v.detach().reshape(-1) for v in values])
             kept = (layout, [v.detach().view(-1) for v in values])
             self.__dict__["_flat"] = kept
-        return torch.cat(kept[1])
+        return layout, torch.cat(kept[1])
 
     def _readout(self, apply_state: StateMap, q: Tensor) -> Tensor:
         """yhat = C S sum_j c_j r_j + F q with r_0 = q, r_{j+1} = rho_j r_j - beta_j R S r_j (per position)."""
@@ -270,6 +278,7 @@ class GDSSMLayer(nn.Module):
             xs, ys = inputs, labels
         if inputs.shape[0] < 1:
             raise ShapeError(f"inputs must hold at least one sequence (B >= 1), got shape {tuple(inputs.shape)}")
+        self._check_finite({"inputs": inputs} if labels is None else {"inputs": inputs, "labels": labels})
         return xs, ys, labels is None
 
     def _windows(self, xs: Tensor, ys: Tensor, tokens: bool) -> tuple[Tensor, Tensor, Tensor]:
@@ -279,7 +288,7 @@ class GDSSMLayer(nn.Module):
         return xs[:, :-1] @ self.E_x.T, ys @ self.E_y.T, xs[:, 1:] @ self.E_x.T  # E_x x_t, E_y y_t, E_x x_{t+1}
 
     def _check_data(self, name: str, data: Tensor) -> None:
-        """``data`` is a finite tensor of the parameters' dtype, on their device (one-line BadInput otherwise)."""
+        """``data`` is a tensor of the parameters' dtype, on their device (one-line BadInput otherwise)."""
         if not isinstance(data, Tensor):
             raise BadInput(f"{name} must be a torch.Tensor, got {type(data).__name__}")
         if data.dtype != self.Q.dtype:
@@ -289,6 +298,16 @@ class GDSSMLayer(nn.Module):
                            f"{self.Q.dtype}; {fix}")
         if data.device != self.Q.device:
             raise BadInput(f"device mismatch: {name} are on {data.device} but the layer is on {self.Q.device}")
-        # a finite sum proves every entry finite (one cheap pass); otherwise look entry by entry
-        if not bool(torch.isfinite(data.sum())) and not bool(torch.isfinite(data).all()):
-            raise BadInput(f"{name} contain NaN or infinite values")
+
+    @staticmethod
+    def _check_finite(named: dict[str, Tensor]) -> None:
+        """Every entry of every tensor is finite (one-line BadInput naming the first that is not).
+
+        A finite total of the sums proves every entry finite (one pass per tensor, the sums added on the host);
+        otherwise, as when a sum merely overflows, each tensor is looked at entry by entry.
+        """
+        if math.isfinite(sum(float(data.sum()) for data in named.values())):  # sum_i sum(t_i) finite
+            return
+        for name, data in named.items():
+            if not bool(torch.isfinite(data).all()):
+                raise BadInput(f"{name} contain NaN or infinite values")
