@@ -76,7 +76,10 @@ TRUSTED_BASE = {
            "SymPy, Jinja2); for gd.gradient, gd.closed_form and ce.one_step the same printer on the claim's route-1 "
            "theorem (for ce.one_step with the library's log-softmax gradient at 0 it is checked against); for "
            "ref.param_map the same printer on the registry's map PARAM_MAP (symbolic/reference.py); for "
-           "ref.two_step the statement written in the template, its window mixings printed.",
+           "ref.two_step the statement written in the template, its window mixings printed; and, for files checked "
+           "together by one coqc, the batching rule of proofs/coq/batch.py (each file's text after its prelude in a "
+           "Module of its own after its own imports, batched only when nothing it declares outlives the Module and "
+           "the library declares nothing that acts once loaded; a refused batch is checked file by file).",
 }
 
 def _tex(lhs: sp.Basic, rhs: sp.Basic) -> str:

@@ -134,6 +134,16 @@ class CoqFile:
     theorems: tuple[str, ...]
     origin: str
     source: str
+    imports: tuple[str, ...] = ()
+    """The library modules the file imports (in its prelude, ``prelude_commands.v.j2``)."""
+    body: str = ""
+    """The text after the prelude ('' if the file does not open with it): what :func:`render_batch` puts in the
+    file's Module."""
+
+    @property
+    def module(self) -> str:
+        """The Module the file's body gets in a batch (``ssm_one_step.v`` -> ``Claim_ssm_one_step``)."""
+        return "Claim_" + self.name.removesuffix(".v")
 
     @property
     def sha256(self) -> str:
@@ -556,10 +566,22 @@ def render(claim_id: str, description: AnyDescription | Sequence[AnyDescription]
     context = {
         "file": s.file, "claim_id": s.claim_id, "title": s.title, "template": s.template, "origin": s.origin,
         "source_lines": [f"Source: {src}." for src in sources], "theorem_names": s.theorem_names,
-        "imports": s.imports, "theorems": theorems, **library_context, **(library or {}),
+        "imports": s.imports, "theorems": theorems, "batch": False, **library_context, **(library or {}),
     }
     text = env.get_template(s.template).render(context)
-    return CoqFile(s.claim_id, f"{s.file}.v", text, s.theorem_names, s.origin, "; ".join(sources))
+    prelude = env.get_template("prelude.v.j2").render(context)  # the file's opening: comment and commands
+    body = text[len(prelude):] if text.startswith(prelude) else ""
+    return CoqFile(s.claim_id, f"{s.file}.v", text, s.theorem_names, s.origin, "; ".join(sources), s.imports, body)
+
+
+def render_batch(name: str, files: Sequence[CoqFile]) -> str:
+    """One file checking ``files`` with one coqc (template ``batch.v.j2``): the prelude's commands once, requiring
+    (not importing) every library module any file imports; then each file's body in its own Module, after the
+    file's own imports and scope. ``name`` is the batch's module name."""
+    if any(not f.body or not f.imports for f in files):
+        raise BadInput("only files that open with the generated prelude can be batched")
+    imports = tuple(dict.fromkeys(m for f in files for m in f.imports))  # every module, first-seen order
+    return _environment().get_template("batch.v.j2").render(file=name, files=files, imports=imports, batch=True)
 
 
 def render_all(claim_ids: Sequence[str] | None = None) -> tuple[CoqFile, ...]:

@@ -7,7 +7,9 @@
   a later run with the same hash reuses it. The cache is ``$GDSSM_COQ_CACHE``, else
   ``$XDG_CACHE_HOME/gdssm/coq``, else ``~/.cache/gdssm/coq``. A build happens in a temporary folder that
   is renamed into place, so concurrent runs never see half a library;
-* :func:`check_files` -- coqc on each file in a fresh folder (in parallel, one per core); a file passes
+* :func:`check_files` -- coqc on the files, in batches that share one coqc where :mod:`~gdssm.proofs.coq.batch`
+  allows it (a refused batch: each of its files again alone), the others each in a fresh folder (in parallel, one
+  per core); a file passes
   only when coqc accepts it **and** ``Print Assumptions`` of each of its theorems (written by
   ``Redirect`` to ``<theorem>.assumptions.out``) answers exactly "Closed under the global context".
   Any other answer -- an unfinished proof, or a lemma in the chain resting on an assumed constant -- is
@@ -25,6 +27,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -41,7 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from gdssm.core.errors import BadInput
-from gdssm.proofs.coq.generate import CoqFile, render, spec
+from gdssm.proofs.coq.batch import library_refusal, plan_batches
+from gdssm.proofs.coq.generate import CoqFile, render, render_batch, spec
 
 PACKAGES = ("coq", "libcoq-mathcomp-ssreflect", "libcoq-mathcomp-algebra")
 INSTALL = "apt-get install -y " + " ".join(PACKAGES)
@@ -272,14 +276,14 @@ def _compile_in_order(tc: Toolchain, root: Path, files: Sequence[Path],
     return times
 
 
-def _coqc(tc: Toolchain, cwd: Path, rel: Path,
-          lib: Path | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
+def _coqc(tc: Toolchain, cwd: Path, rel: Path, lib: Path | None = None,
+          timeout: float = COQC_TIMEOUT_S) -> tuple[subprocess.CompletedProcess[str], float]:
     mapping = ["-Q", str(lib) if lib is not None else "theories", LOGICAL]
     start = time.perf_counter()
     try:
-        proc = _run([tc.coqc, *mapping, str(rel)], cwd=cwd, timeout=COQC_TIMEOUT_S)
+        proc = _run([tc.coqc, *mapping, str(rel)], cwd=cwd, timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc = subprocess.CompletedProcess([tc.coqc], 124, "", f"Error: coqc ran past {COQC_TIMEOUT_S:g} s")
+        proc = subprocess.CompletedProcess([tc.coqc], 124, "", f"Error: coqc ran past {timeout:g} s")
     return proc, time.perf_counter() - start
 
 
@@ -315,10 +319,15 @@ def check_file(tc: Toolchain, lib: Library, name: str, text: str, theorems: Sequ
     (workdir / name).write_text(text, encoding="utf-8")
     sha = hashlib.sha256(text.encode()).hexdigest()
     proc, seconds = _coqc(tc, workdir, Path(name), lib.theories)
-    answers: dict[str, str] = {}
     if proc.returncode != 0:
-        return FileResult(name, sha, False, answers, seconds,
+        return FileResult(name, sha, False, {}, seconds,
                           f"coqc refused {name}: {_first_error(proc.stdout + proc.stderr)}")
+    return _verdict(name, text, theorems, workdir, seconds)
+
+
+def _verdict(name: str, text: str, theorems: Sequence[str], workdir: Path, seconds: float) -> FileResult:
+    """The result of an accepted file: each theorem's ``Print Assumptions`` answer, read from ``workdir``."""
+    answers: dict[str, str] = {}
     for thm in theorems:
         out = workdir / f"{thm}.assumptions.out"
         answers[thm] = " ".join(out.read_text(encoding="utf-8", errors="replace").split()) if out.is_file() \
@@ -329,12 +338,36 @@ def check_file(tc: Toolchain, lib: Library, name: str, text: str, theorems: Sequ
         detail = f"coqc accepted {name} but Print Assumptions {thm} answers: {answer[:200]}"
     else:
         detail = f"coqc accepted {name}; Print Assumptions: {CLOSED}"
-    return FileResult(name, sha, True, answers, seconds, detail)
+    return FileResult(name, hashlib.sha256(text.encode()).hexdigest(), True, answers, seconds, detail)
+
+
+def check_batch(tc: Toolchain, lib: Library, files: Sequence[CoqFile], workdir: Path) -> list[FileResult] | None:
+    """coqc on one batch of ``files`` (:func:`gdssm.proofs.coq.generate.render_batch`, the rules of
+    :mod:`gdssm.proofs.coq.batch`): each file's result if coqc accepts the batch, None if it refuses it (then no
+    file of it has a verdict yet)."""
+    name = f"coq_batch_{hashlib.sha256(''.join(f.text for f in files).encode()).hexdigest()[:12]}"
+    text = render_batch(name, files)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / f"{name}.v").write_text(text, encoding="utf-8")
+    proc, seconds = _coqc(tc, workdir, Path(f"{name}.v"), lib.theories, timeout=COQC_TIMEOUT_S * len(files))
+    if proc.returncode != 0:
+        return None
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    results = []
+    for f in files:
+        result = _verdict(f.name, f.text, f.theorems, workdir, seconds / len(files))
+        where = (f"in {name}.v (sha256 {sha[:16]}, one coqc for {len(files)} files: this file's text after its "
+                 f"prelude in Module {f.module})")
+        results.append(dataclasses.replace(result, detail=result.detail.replace(f"accepted {f.name}",
+                                                                                 f"accepted {f.name} {where}", 1)))
+    return results
 
 
 def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
                 results: Path | None = None) -> list[FileResult]:
-    """:func:`check_file` on each file, each in its own fresh folder, one coqc per core.
+    """:func:`check_file` on each file: in batches of files sharing one coqc where :mod:`~gdssm.proofs.coq.batch`
+    allows it (a refused batch: each of its files again on its own), the others each in its own fresh folder; one
+    coqc per core.
 
     With ``results`` (a folder of :func:`verdict_key`-named verdicts) a file whose passing verdict is stored there is
     not compiled again (:attr:`FileResult.reused`), and every new passing verdict is stored."""
@@ -347,16 +380,32 @@ def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
         else:
             out[i] = stored
     if fresh:
+        if library_refusal(lib.root, library_files(lib.root)) is None:
+            batches, alone = plan_batches([f for _, f in fresh])
+        else:
+            batches, alone = [], list(range(len(fresh)))
         with tempfile.TemporaryDirectory(prefix="gdssm-coq-") as tmp:
-            def one(item: tuple[int, CoqFile]) -> FileResult:
-                i, f = item
+            def one(j: int) -> FileResult:
+                i, f = fresh[j]
                 return check_file(tc, lib, f.name, f.text, f.theorems, Path(tmp) / str(i))
 
-            with ThreadPoolExecutor(max_workers=_workers(len(fresh))) as pool:
-                for (i, f), result in zip(fresh, pool.map(one, fresh), strict=True):
-                    out[i] = result
-                    if results is not None and result.ok:
-                        _store_verdict(results, tc, lib, f, result)
+            def many(b: int) -> list[FileResult] | None:
+                return check_batch(tc, lib, [fresh[j][1] for j in batches[b]], Path(tmp) / f"batch{b}")
+
+            with ThreadPoolExecutor(max_workers=_workers(len(batches) + len(alone))) as pool:
+                found: dict[int, FileResult] = dict(zip(alone, pool.map(one, alone), strict=True))
+                refused: list[int] = []
+                for b, answer in enumerate(pool.map(many, range(len(batches)))):
+                    if answer is None:
+                        refused += batches[b]  # not trusted for any of its files: each on its own
+                    else:
+                        found.update(zip(batches[b], answer, strict=True))
+                found.update(zip(refused, pool.map(one, refused), strict=True))
+            for j, result in found.items():
+                i, f = fresh[j]
+                out[i] = result
+                if results is not None and result.ok:
+                    _store_verdict(results, tc, lib, f, result)
     return [out[i] for i in range(len(files))]
 
 
