@@ -1,9 +1,11 @@
 """The whole Coq route (``gdssm verify --route coq``): cold (library compiled into an empty cache, then every
-claim's file) against its 60 s target, warm (cached library) against its 5 s target, and each claim's coqc time.
+claim's file) against its 60 s target, warm (cached library) against its 5 s target, and the files in one batch
+(one coqc, :mod:`proofs.coq.batch`) against one coqc per file.
 
-Each figure is wall-clock time of :func:`proofs.coq.run.check_claims` on every claim with a Coq route,
-including the rendering of the files; coqc runs one file per core. Without coqc and MathComp the module
-prints what to install and reports nothing.
+The route figures are wall-clock times of :func:`proofs.coq.run.check_claims` on every claim with a Coq route,
+including the rendering of the files, no stored verdict used. The batch row times
+:func:`proofs.coq.run.check_files` both ways on the same rendered files, interleaved, best of 3. Without coqc and
+MathComp the module prints what to install and reports nothing.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import Row
+from benchmarks import Row, interleaved
 from gdssm.proofs.claims import CLAIMS
 from gdssm.proofs.coq import run as coq
+from gdssm.proofs.coq.generate import render_all
 
 COLD_TARGET_S = 60.0
 WARM_TARGET_S = 5.0
 
 
 def run(quick: bool = False) -> list[Row]:
-    """Cold and warm route times against their targets, then one row per claim (coqc wall time vs the mean)."""
+    """Cold and warm route times against their targets, then the batch against one coqc per file."""
     if coq.toolchain() is None:
         print(f"bench_coq: {coq.missing_message()}", file=sys.stderr)
         return []
@@ -40,6 +43,13 @@ def run(quick: bool = False) -> list[Row]:
         raise RuntimeError(f"the Coq route failed on {bad[0].claim}: {bad[0].detail}")
     rows = [Row(f"coq route cold: library + {len(claims)} claims / 60 s target", cold_s, COLD_TARGET_S),
             Row(f"coq route warm: cached library, {len(claims)} claims / 5 s target", warm_s, WARM_TARGET_S)]
-    mean = sum(o.seconds for o in warm) / len(warm)
-    rows += [Row(f"coq warm {o.claim} (coqc on its file) / mean", o.seconds, mean) for o in warm]
+    tc = coq.toolchain()
+    assert tc is not None
+    lib = coq.build_library(tc)
+    files = render_all(claims)
+    ways = interleaved({"alone": lambda: coq.check_files(tc, lib, files, batched=False),
+                        "batch": lambda: coq.check_files(tc, lib, files)}, 3, warmup=False)
+    rows.append(Row(f"coq {len(files)} files: one coqc per file / one batch", ways["alone"].best, ways["batch"].best,
+                    "s", "", f"one per file {ways['alone'].text()} (one coqc per core), batched "
+                             f"{ways['batch'].text()}"))
     return rows

@@ -364,13 +364,14 @@ def check_batch(tc: Toolchain, lib: Library, files: Sequence[CoqFile], workdir: 
 
 
 def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
-                results: Path | None = None) -> list[FileResult]:
+                results: Path | None = None, batched: bool = True) -> list[FileResult]:
     """:func:`check_file` on each file: in batches of files sharing one coqc where :mod:`~gdssm.proofs.coq.batch`
     allows it (a refused batch: each of its files again on its own), the others each in its own fresh folder; one
     coqc per core.
 
     With ``results`` (a folder of :func:`verdict_key`-named verdicts) a file whose passing verdict is stored there is
-    not compiled again (:attr:`FileResult.reused`), and every new passing verdict is stored."""
+    not compiled again (:attr:`FileResult.reused`), and every new passing verdict is stored. ``batched=False``: one
+    coqc per file (what the benchmark compares the batches with)."""
     fresh: list[tuple[int, CoqFile]] = []
     out: dict[int, FileResult] = {}
     for i, f in enumerate(files):
@@ -380,7 +381,7 @@ def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
         else:
             out[i] = stored
     if fresh:
-        if library_refusal(lib.root, library_files(lib.root)) is None:
+        if batched and library_refusal(lib.root, library_files(lib.root)) is None:
             batches, alone = plan_batches([f for _, f in fresh])
         else:
             batches, alone = [], list(range(len(fresh)))
