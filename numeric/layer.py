@@ -219,7 +219,9 @@ class GDSSMLayer(nn.Module):
             structure = None if needs_grad else self.structure(tokens)
             if isinstance(structure, Statistics):
                 width = self.H if tokens else self.f
-                return statistics_plan(batch, N, width, self.m, self.Q.element_size(), block, k=self.k), structure
+                plan = statistics_plan(batch, N, width, self.m, self.Q.element_size(), block, k=self.k,
+                                       threads=torch.get_num_threads())
+                return plan, structure
             if path == "statistics":
                 why = ("it holds the parameters' structure fixed and gives them no gradient; run under "
                        "torch.no_grad() or call layer.requires_grad_(False)") if needs_grad else str(structure)

@@ -291,6 +291,7 @@ def test_statistics_plan_model() -> None:
     keep their vectors within SPAN_WORK_BYTES."""
     assert statistics_chunk(256, 64) == 16 and statistics_chunk(4, 16) == 64 and statistics_chunk(1, 1) == 128
     assert statistics_group(256, 64, 1, 16, 8) == 54 and statistics_group(4, 16, 1, 64, 8) == 4
+    assert statistics_group(256, 64, 1, 16, 8, threads=2) == 109  # each thread's share of a group fits the cache
     assert statistics_plan(256, 8192, 64, 1, 8, k=3) == Plan("statistics", 16, 54, 1)  # the main benchmark case
     assert statistics_plan(16, 1024, 10, 10, 4, k=1) == Plan("statistics", 16, 16, 64, 16)  # spans, float32 lanes
     assert statistics_plan(8, 64, 16, 4, 8, k=3) == Plan("statistics", 64, 8, 1)  # one chunk
