@@ -19,8 +19,9 @@ the derived k-step construction (the statistics path). ``--quick``: B = 32, N = 
   ``lax.scan`` over the windows ``vmap``-ed over the batch, float32, with the one-step construction's parameters
   (Q = e_1 e_2^T, Lam = 1, C = -alpha I, D = e_3; prediction -out), against the torch layer at the same dims
   (vector task, reference layout): B = 1024, f = N = 10 and B = 16, N = 1024, f = 10. Target >= 10x. A sample
-  is the mean of as many calls in a row as last about 20 ms (a call takes 0.2-7 ms), for both contenders. Both run
-  with the run's threads (``--threads``: torch's count; XLA's Eigen pool off at 1 thread, its default otherwise).
+  is the mean of as many calls in a row as last about 20 ms (a call takes 0.2-7 ms), for both contenders. torch
+  runs with the run's threads (``--threads``), JAX on one thread, its fastest setting here
+  (:func:`benchmarks.configure_threads`).
   Skipped with one line when jax is not importable (``pip install -e '.[bench]'``).
 * ``peak memory`` -- a child process runs the main case once; its peak RSS (VmHWM, reset just before the data are
   made) above its RSS then, against the bytes of inputs plus outputs. Target <= 2.
