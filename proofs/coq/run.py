@@ -363,6 +363,15 @@ def check_batch(tc: Toolchain, lib: Library, files: Sequence[CoqFile], workdir: 
     return results
 
 
+def _library_batchable(lib: Library) -> bool:
+    """Whether the compiled library's sources allow batching (:func:`~gdssm.proofs.coq.batch.library_refusal`; an
+    unreadable copy does not)."""
+    try:
+        return library_refusal(lib.root, library_files(lib.root)) is None
+    except (CoqError, OSError, UnicodeDecodeError):
+        return False
+
+
 def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
                 results: Path | None = None, batched: bool = True) -> list[FileResult]:
     """:func:`check_file` on each file: in batches of files sharing one coqc where :mod:`~gdssm.proofs.coq.batch`
@@ -381,10 +390,9 @@ def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
         else:
             out[i] = stored
     if fresh:
-        if batched and library_refusal(lib.root, library_files(lib.root)) is None:
+        batches, alone = [], list(range(len(fresh)))
+        if batched and _library_batchable(lib):
             batches, alone = plan_batches([f for _, f in fresh])
-        else:
-            batches, alone = [], list(range(len(fresh)))
         with tempfile.TemporaryDirectory(prefix="gdssm-coq-") as tmp:
             def one(j: int) -> FileResult:
                 i, f = fresh[j]

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 from gdssm.proofs.coq import batch, generate, run
@@ -103,3 +104,15 @@ def test_an_import_ends_with_its_module(library: run.Library, tmp_path: Path) ->
     assert run.check_batch(TOOLCHAIN, library, [features, user], tmp_path / "without") is None
     importing = dataclasses.replace(user, imports=("Task", "Layer", "Theorems", "Features"))
     assert run.check_batch(TOOLCHAIN, library, [features, importing], tmp_path / "with") is not None
+
+
+@needs_coq
+def test_a_library_copy_whose_sources_cannot_be_read_checks_file_by_file(library: run.Library,
+                                                                          tmp_path: Path) -> None:
+    assert TOOLCHAIN is not None
+    root = tmp_path / "library"
+    shutil.copytree(library.root, root)
+    (root / "_CoqProject").unlink()
+    copy = dataclasses.replace(library, root=root)
+    results = run.check_files(TOOLCHAIN, copy, generate.render_all(["ssm.one_step", "gd.gradient"]))
+    assert all(r.ok and "coq_batch_" not in r.detail for r in results)
