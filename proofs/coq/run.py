@@ -390,7 +390,8 @@ def check_files(tc: Toolchain, lib: Library, files: Sequence[CoqFile],
         else:
             out[i] = stored
     if fresh:
-        batches, alone = [], list(range(len(fresh)))
+        batches: list[list[int]] = []
+        alone = list(range(len(fresh)))
         if batched and _library_batchable(lib):
             batches, alone = plan_batches([f for _, f in fresh])
         with tempfile.TemporaryDirectory(prefix="gdssm-coq-") as tmp:
