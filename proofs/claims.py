@@ -160,6 +160,10 @@ def _w0_targets() -> list[Target]:
             one_step(2, 2, 3, "symbolic", layout="reference", W0=_start(2, 2))]
 
 
+def _k_w0_targets() -> list[Target]:
+    return [k_step(2, 1, 3, 2, "symbolic", W0=_start(1, 2)), k_step(2, 2, 3, 3, "symbolic", W0=_start(2, 2))]
+
+
 def _k_targets() -> list[Target]:
     return [k_step(a, b, n, kk, "symbolic") for a, b, n in DIMS_K for kk in (1, 2, 3)]
 
@@ -323,6 +327,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("ssm.k_step", "k GD steps with one state and the k-fold readout (ours)",
           routes=("symbolic", "coq", "exact", "z3", "numeric"), theorem=_ssm("ssm.k_step"), targets=_k_targets,
           numeric=("k-step",)),
+    Claim("ssm.k_step_w0", "k GD steps from any W_0 (value map and feedthrough on the k-step state)",
+          routes=("symbolic", "coq", "exact", "z3"), theorem=_ssm("ssm.k_step_w0"), targets=_k_w0_targets),
     Claim("ssm.discounted", "Lambda = lambda 1 gives k GD steps on the discounted loss, for any lambda",
           routes=("symbolic", "coq", "exact", "z3"), theorem=_ssm("ssm.discounted"), targets=_discounted_targets),
     Claim("ssm.weight_decay", "Weight decay through the readout decays rho_j, for any gamma and eta",

@@ -195,9 +195,12 @@ def one_step(
 
 def k_step_derivation(
     f: int, m: int, N: int, k: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1,
-    gamma: Any = 0, etas: Sequence[Any] | None = None,
+    gamma: Any = 0, etas: Sequence[Any] | None = None, W0: sp.Matrix | None = None,
 ) -> Derivation:
-    """What :func:`k_step` instantiates (its arguments checked, the values bound, the GD and claims named)."""
+    """What :func:`k_step` instantiates (its arguments checked, the values bound, the GD and claims named).
+
+    From W_0 the value map and feedthrough give GD from W_0 (:func:`k_step_description`); weight decay is refused
+    there: it pulls towards 0, so GD with decay from W_0 is not W_0 plus GD from 0 on the residuals."""
     require_dim("N", N)
     require_steps(k)
     lay = make_layout(layout, f, m)
@@ -207,14 +210,22 @@ def k_step_derivation(
     if len(step_etas) != k:
         raise BadInput(f"got {len(step_etas)} per-step step sizes for k = {k} steps")
     lam_, gamma_ = _exact(lam, "lambda"), _exact(gamma, "weight decay gamma")
-    gd = GDSpec(etas=step_etas, normaliser=N, gamma=gamma_, lam=lam_)
-    desc = k_step_description(per_step=etas is not None)
+    if W0 is not None:
+        if W0.shape != (m, f):
+            raise ShapeError(f"W0 must be m x f = {m} x {f}, got {W0.shape[0]} x {W0.shape[1]}")
+        if gamma_ != 0:
+            raise BadInput("k steps from W_0 != 0 need weight decay gamma = 0: decay pulls the weights towards 0, so "
+                           "GD with decay from W_0 is not what the value map and the feedthrough compute")
+    gd = GDSpec(etas=step_etas, normaliser=N, gamma=gamma_, lam=lam_, W0=W0)
+    desc = k_step_description(per_step=etas is not None, with_w0=W0 is not None)
     values: dict[sp.Basic, Any] = {symbols.lam: lam_, symbols.gamma: gamma_}
+    if W0 is not None:
+        values[symbols.W_0] = W0
     if etas is None:
         values[symbols.eta] = step_etas[0] if k else ETA
     else:
         values.update({symbols.eta_s[i]: e for i, e in enumerate(step_etas)})
-    claims = ["ssm.state", "ssm.k_step"]
+    claims = ["ssm.state", "ssm.k_step"] + (["ssm.k_step_w0"] if W0 is not None else [])
     claims += ["ssm.discounted"] if lam_ != 1 else []
     claims += ["ssm.weight_decay"] if gamma_ != 0 else []
     claims += ["ssm.per_step_eta"] if etas is not None else []
@@ -223,7 +234,8 @@ def k_step_derivation(
 
 def k_step(
     f: int, m: int, N: int, k: int, eta: Any = ETA, *, layout: str = "split", lam: Any = 1,
-    gamma: Any = 0, etas: Sequence[Any] | None = None,
+    gamma: Any = 0, etas: Sequence[Any] | None = None, W0: sp.Matrix | None = None,
 ) -> Construction:
-    """Our single-state k-step construction, split layout: :func:`k_step_description` instantiated."""
-    return k_step_derivation(f, m, N, k, eta, layout=layout, lam=lam, gamma=gamma, etas=etas).construction()
+    """Our single-state k-step construction, split layout, W_0 = 0 or not: :func:`k_step_description`
+    instantiated."""
+    return k_step_derivation(f, m, N, k, eta, layout=layout, lam=lam, gamma=gamma, etas=etas, W0=W0).construction()

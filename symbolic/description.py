@@ -6,8 +6,13 @@ readout constants as functions of the readout index j and the number of steps k:
 
     one-step:  Q = e_2 e_1^T (+ e_1 e_1^T with W_0),  V_1 = I (or -E_y W_0 E_x^T),  V_2 = V_3 = I,
                Lambda = lambda 1,  d = e_3,  C = alpha E_y^T,  F = 0 (or W_0 E_x^T),  R = 0,  c_0 = 1;
-    k-step:    Q = (e_1 + e_2) e_1^T,  V_a = I,  Lambda = lambda 1,  d = e_3,  C = E_y^T,  F = 0,
-               R = E_x E_x^T,  c_j = beta_j = alpha_{k-1-j},  rho_j = 1 - eta_{k-1-j} gamma.
+    k-step:    Q = (e_1 + e_2) e_1^T,  V_1 = I (or I - E_y W_0 E_x^T),  V_2 = V_3 = I,  Lambda = lambda 1,
+               d = e_3,  C = E_y^T,  F = 0 (or W_0 E_x^T),  R = E_x E_x^T,  c_j = beta_j = alpha_{k-1-j},
+               rho_j = 1 - eta_{k-1-j} gamma.
+
+From W_0 the k-step state holds E_x G_t E_x^T + E_y (A_t - W_0 G_t) E_x^T: GD from W_0 on the labels y_i is W_0
+plus GD from 0 on the residuals y_i - W_0 x_i (without weight decay, which pulls towards 0, not W_0), and the
+feedthrough adds W_0 x_{t+1}.
 
 Every concrete construction (``derive``, ``export``, the exact, Z3 and numeric routes) is
 :meth:`Description.instantiate` of one of these; the dimension-free routes (``symbolic``, ``coq``) read the
@@ -223,18 +228,22 @@ def one_step_description(with_w0: bool = False) -> Description:
 
 
 @functools.cache
-def k_step_description(per_step: bool = False) -> Description:
-    """Our single-state k-step construction (module docstring): one state, k-fold readout, split layout.
+def k_step_description(per_step: bool = False, with_w0: bool = False) -> Description:
+    """Our single-state k-step construction (module docstring): one state, k-fold readout, split layout; with W_0 the
+    value map and feedthrough start GD at W_0.
 
     Built once per argument (a description is immutable; a mutant is a changed copy)."""
     step_eta = _step_size(per_step)
     alpha_of = sp.Lambda(j, step_eta(k - 1 - j) / N)  # readout index j uses GD step s = k-1-j
     rho_of = sp.Lambda(j, 1 - step_eta(k - 1 - j) * gamma)
+    V1 = sp.Identity(H) - E_y * W_0 * E_x.T if with_w0 else sp.Identity(H)  # x-slot: E_x x_t - E_y W_0 x_t
+    F = W_0 * E_x.T if with_w0 else sp.ZeroMatrix(m, H)  # F q_t = W_0 x_{t+1}
     return Description(
-        name="k-step", Q=sp.ImmutableMatrix(unit(1) * unit(1).T + unit(2) * unit(1).T), V1=sp.Identity(H),
+        name="k-step", Q=sp.ImmutableMatrix(unit(1) * unit(1).T + unit(2) * unit(1).T), V1=V1,
         V2=sp.Identity(H), V3=sp.Identity(H), Lambda=lam * sp.OneMatrix(H, H), d=unit(3), C=E_y.T,
-        F=sp.ZeroMatrix(m, H), R=E_x * E_x.T, readout_steps=k, rho=rho_of, beta=alpha_of, c=alpha_of,
-        step_eta=step_eta, decay=sp.Lambda(s, 1 - step_eta(s) * gamma), lam=lam, W0=None, hypotheses=SPLIT,
+        F=F, R=E_x * E_x.T, readout_steps=k, rho=rho_of, beta=alpha_of, c=alpha_of,
+        step_eta=step_eta, decay=sp.Lambda(s, 1 - step_eta(s) * gamma), lam=lam, W0=W_0 if with_w0 else None,
+        hypotheses=SPLIT,
     )
 
 

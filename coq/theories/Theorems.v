@@ -213,23 +213,30 @@ Proof. by rewrite -mulmxA Hxy mulmx0. Qed.
 Let Hyx : Ey^T *m Ex = 0.
 Proof. by rewrite -[Ey^T *m Ex]trmxK trmx_mul trmxK Hxy trmx0. Qed.
 
+(* the state with joint mixing and V1 = I - Ey W0 Ex^T: the y-block holds the residual A - W0 G *)
+Lemma state_w0_joint (p : params R m H) (lam : R) (W0 : 'M[R]_(m, f)) t :
+  Q p = [:: [:: 1; 0; 0]; [:: 1; 0; 0]; [:: 0; 0; 0]] ->
+  V1 p = 1%:M - Ey *m W0 *m Ex^T -> V2 p = 1%:M -> Lam p = const_mx lam ->
+  S p t = Ex *m G lam t *m Ex^T + Ey *m (A lam t - W0 *m G lam t) *m Ex^T.
+Proof.
+move=> HQ HV1 HV2 HL; rewrite (state_joint_V1 _ HQ HV2 HL) HV1 !mulmxBl mul1mx HxL.
+by rewrite mulmxBr mulmxBl -addrA [- _ + _]addrC !mulmxA.
+Qed.
+
+(* the k-fold readout for any state of the form Ex Gt Ex^T + Ey At Ex^T (the k-step state from 0 or from W0) *)
 Section Readout.
-Variables (p : params R m H) (lam : R) (alpha rhos : nat -> R) (K t : nat).
-Hypothesis HQ : Q p = [:: [:: 1; 0; 0]; [:: 1; 0; 0]; [:: 0; 0; 0]].
-Hypothesis HV1 : V1 p = 1%:M.
-Hypothesis HV2 : V2 p = 1%:M.
-Hypothesis HL : Lam p = const_mx lam.
+Variables (p : params R m H) (Gt : 'M[R]_f) (At : 'M[R]_(m, f)) (alpha rhos : nat -> R).
+Variables (K t : nat).
+Hypothesis HSt : S p t.+1 = Ex *m Gt *m Ex^T + Ey *m At *m Ex^T.
 Hypothesis Hd : d p = [:: 0; 0; 1].
 Hypothesis HR : Rm p = Ex *m Ex^T.
 Hypothesis Hbeta : mkseq (beta p) K.-1 = mkseq (fun j => alpha (K.-1 - j)%N) K.-1.
 Hypothesis Hrho : mkseq (rho p) K.-1 = mkseq (fun j => rhos (K.-1 - j)%N) K.-1.
 
-Local Notation Gt := (G lam t.+1).
-Local Notation At := (A lam t.+1).
 Local Notation Ms := (stepmx alpha rhos Gt).
 
 Lemma S_Ex (v : 'cV[R]_f) : S p t.+1 *m (Ex *m v) = Ex *m (Gt *m v) + Ey *m (At *m v).
-Proof. by rewrite (state_joint _ HQ HV1 HV2 HL) mulmxDl !mulmxA !HxL. Qed.
+Proof. by rewrite HSt mulmxDl !mulmxA !HxL. Qed.
 
 Lemma RS_Ex (v : 'cV[R]_f) : Rm p *m (S p t.+1 *m (Ex *m v)) = Ex *m (Gt *m v).
 Proof. by rewrite HR S_Ex mulmxDr !mulmxA HxL HxyL !mul0mx addr0. Qed.
@@ -237,7 +244,6 @@ Proof. by rewrite HR S_Ex mulmxDr !mulmxA HxL HxyL !mul0mx addr0. Qed.
 Lemma EyS_Ex (v : 'cV[R]_f) : Ey^T *m (S p t.+1 *m (Ex *m v)) = At *m v.
 Proof. by rewrite S_Ex mulmxDr !mulmxA Hyx Hy !mul0mx add0r mul1mx. Qed.
 
-(* r_j = Ex (M_{K-j} ... M_{K-1}) x_{t+1}, M_s = rho_s I - alpha_s G: readout j is GD step K-1-j *)
 Lemma r_closed j : (j < K)%N -> r p t j = Ex *m (stepprod Ms (K - j) j *m x t.+1).
 Proof.
 elim: j => [|j IH] ltjK; first by rewrite r0 qv_query // subn0 mul1mx.
@@ -247,6 +253,20 @@ rewrite rS (mkseq_eq Hrho ltj') (mkseq_eq Hbeta ltj') rev_index // IH // RS_Ex.
 rewrite -(subnSK ltj).
 rewrite -[stepprod Ms (K - j.+1) j.+1]/(Ms (K - j.+1) *m stepprod Ms (K - j.+1).+1 j).
 by rewrite /stepmx !mulmxA mulmxBr !mulmxBl -!scalemxAr mulmx1 -!scalemxAl.
+Qed.
+
+(* the readout sum C S_{t+1} sum_j c_j r_j (C = Ey^T) is K GD steps from 0 on (Gt, At) *)
+Lemma readout_sum :
+  k p = K -> mkseq (c p) K = mkseq (fun j => alpha (K.-1 - j)%N) K ->
+  Ey^T *m (S p t.+1 *m \sum_(j < k p) c p j *: r p t j) = gdW alpha rhos 0 Gt At K *m x t.+1.
+Proof.
+move=> Hk Hc; rewrite Hk gdW_unrolled mul0mx add0r mulmx_suml.
+rewrite [in RHS](reindex_inj rev_ord_inj) !mulmx_sumr; apply: eq_bigr => j _.
+have ltjK := ltn_ord j.
+have -> : nat_of_ord (rev_ord j) = (K - j.+1)%N by [].
+rewrite (mkseq_eq Hc ltjK) rev_index // -!scalemxAr -scalemxAl.
+rewrite (r_closed ltjK) EyS_Ex -mulmxA.
+by rewrite (subnSK ltjK) (subKn (ltnW ltjK)).
 Qed.
 
 End Readout.
@@ -262,13 +282,36 @@ Theorem k_step_generic (p : params R m H) (lam : R) (alpha rhos : nat -> R) (K t
   yhat p t = gdW alpha rhos 0 (G lam t.+1) (A lam t.+1) K *m x t.+1.
 Proof.
 move=> HQ HV1 HV2 HL Hd HC HF HR Hk Hc Hbeta Hrho.
-rewrite /yhat Hk HF mul0mx addr0 HC gdW_unrolled mul0mx add0r mulmx_suml.
-rewrite [in RHS](reindex_inj rev_ord_inj) !mulmx_sumr; apply: eq_bigr => j _.
-have ltjK := ltn_ord j.
-have -> : nat_of_ord (rev_ord j) = (K - j.+1)%N by [].
-rewrite (mkseq_eq Hc ltjK) rev_index // -!scalemxAr -scalemxAl.
-rewrite (r_closed _ HQ HV1 HV2 HL Hd HR Hbeta Hrho ltjK) (EyS_Ex _ HQ HV1 HV2 HL) -mulmxA.
-by rewrite (subnSK ltjK) (subKn (ltnW ltjK)).
+have HSt := state_joint t.+1 HQ HV1 HV2 HL.
+by rewrite /yhat HF mul0mx addr0 HC (@readout_sum p _ _ alpha rhos K t HSt Hd HR Hbeta Hrho Hk Hc).
+Qed.
+
+(* GD from W0 without decay is W0 plus GD from 0 on the residual statistic A - W0 G *)
+Lemma gdW_translate (alpha : nat -> R) (W0 : 'M[R]_(m, f)) (G0 : 'M[R]_f) (A0 : 'M[R]_(m, f))
+    (K : nat) :
+  gdW alpha (fun=> 1) W0 G0 A0 K = W0 + gdW alpha (fun=> 1) 0 G0 (A0 - W0 *m G0) K.
+Proof.
+elim: K => [|K IH]; first by rewrite /= addr0.
+rewrite [LHS]/= [in RHS]/= IH /stepmx scale1r mulmxDl mulmxBr mulmx1 -scalemxAr scalerBr.
+by rewrite -!addrA; congr (_ + _); rewrite addrC -addrA.
+Qed.
+
+(* ssm.k_step_w0: per-step alphas, no decay, any discount lam, start W0
+   (V1 = I - Ey W0 Ex^T puts the residual A - W0 G in the state, F = W0 Ex^T adds W0 x_{t+1}) *)
+Theorem k_step_w0_generic (p : params R m H) (lam : R) (alpha : nat -> R) (W0 : 'M[R]_(m, f))
+    (K t : nat) :
+  Q p = [:: [:: 1; 0; 0]; [:: 1; 0; 0]; [:: 0; 0; 0]] ->
+  V1 p = 1%:M - Ey *m W0 *m Ex^T -> V2 p = 1%:M -> Lam p = const_mx lam -> d p = [:: 0; 0; 1] ->
+  C p = Ey^T -> F p = W0 *m Ex^T -> Rm p = Ex *m Ex^T -> k p = K ->
+  mkseq (c p) K = mkseq (fun j => alpha (K.-1 - j)%N) K ->
+  mkseq (beta p) K.-1 = mkseq (fun j => alpha (K.-1 - j)%N) K.-1 ->
+  mkseq (rho p) K.-1 = mkseq (fun=> 1) K.-1 ->
+  yhat p t = gdW alpha (fun=> 1) W0 (G lam t.+1) (A lam t.+1) K *m x t.+1.
+Proof.
+move=> HQ HV1 HV2 HL Hd HC HF HR Hk Hc Hbeta Hrho.
+have HSt := state_w0_joint t.+1 HQ HV1 HV2 HL.
+rewrite /yhat HC (@readout_sum p _ _ alpha (fun=> 1) K t HSt Hd HR Hbeta Hrho Hk Hc).
+by rewrite HF qv_query // mulmxA HxL [in RHS]gdW_translate mulmxDl addrC.
 Qed.
 
 (* ssm.k_step: constant alpha, no decay, no discount: the closed form alpha A sum_{j<K} B^j *)

@@ -206,6 +206,9 @@ CLAIM_SPECS: tuple[ClaimSpec, ...] = (
                     "one_step_description(with_w0=True)", ONE, sp.Integer(1), "one_step_w0_generic", _ONE_STEP),)),
     ClaimSpec("ssm.k_step", "k GD steps with one state", "construction.v.j2", GENERATED,
               theorems=(_k("claim_ssm_k_step", {**ONE, **NO_DECAY}),)),
+    ClaimSpec("ssm.k_step_w0", "k GD steps from W_0", "construction.v.j2", GENERATED, theorems=(
+        TheoremSpec("claim_ssm_k_step_w0", "gd", lambda: k_step_description(with_w0=True),
+                    "k_step_description(with_w0=True)", {**ONE, **NO_DECAY}, sym.k, "k_step_w0_generic", _K_STEP),)),
     ClaimSpec("ssm.discounted", "GD on the discounted loss", "construction.v.j2", GENERATED, theorems=(
         _one("claim_ssm_discounted_one_step", {}), _k("claim_ssm_discounted", NO_DECAY))),
     ClaimSpec("ssm.weight_decay", "weight decay through the readout", "construction.v.j2", GENERATED,

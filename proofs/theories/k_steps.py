@@ -17,6 +17,14 @@ description's functions of j) is compared with the GD of the description (steps 
 5. ``W^{(t)}_k = A_t Z_{(k,k)}``                   (induction on k: GD from 0; uses 4 at j := k)
 6. ``yhat_t = W^{(t)}_k x_{t+1}``                  (the layer's prediction, 2 at j := n, the state, the layout, 5)
 
+From ``W_0`` (the value map ``V_1 = I - E_y W_0 E_x^T`` and the feedthrough ``F = W_0 E_x^T``; the state holds
+``A_t - W_0 G_t`` in place of ``A_t``), record 5 is ``W^{(t)}_k = W_0 B_{(k,k)} + A_t Z_{(k,k)}`` (uses 3 and 4 at
+j := k), and record 6 also uses
+
+7. ``B_{(k,j)} = I - G_t Z_{(k,j)}``                (induction on j; it needs rho_s = 1: decay would pull towards 0)
+
+so that ``(A_t - W_0 G_t) Z x + W_0 x = W_0 B x + A_t Z x``.
+
 Record 6 reads the readout at ``n``, the description's number of terms; it is ``k``, and any other ``n`` fails.
 With constant steps (``alpha_s = eta/N``, ``rho_s = 1 - eta gamma``) the same records prove the k-step claim; with
 ``eta_s`` indexed they prove it for every sequence of step sizes. Nothing is assumed about ``G_t`` (no symmetry).
@@ -29,7 +37,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Tuple
 
-from gdssm.proofs.induction import Derivation, InductionStep, K, Kind, Proof, induction, instance
+from gdssm.proofs.induction import Derivation, Fact, InductionStep, K, Kind, Proof, induction, instance
 from gdssm.proofs.normal_form import Element, Hypothesis
 from gdssm.proofs.theories.common import Builder, J, T
 from gdssm.proofs.theories.layer import LayerModel
@@ -105,12 +113,31 @@ def k_fold_records(model: LayerModel, gd: PrefixGD, state: Proof, name: str, b: 
                                             back.Z_base(K)),
                           lemmas=(shift_B.lemma(),)),
             index=J))
+    start = gd.W_start if model.description.W0 is not None else None  # W_0 (None: GD from 0)
     with b.stage(f"{name}.gd"):
-        steps = b.add(induction(
-            f"{name}.gd", lambda i: (gd.W(i), gd.A(T) * back.Z(i, i)), 0,
-            InductionStep(definitions=(gd.gd_step(K),), base_definitions=(gd.gd_base(), back.Z_base(0)),
-                          lemmas=(instance(shift_Z, K),)),
-            index=K))
+        if start is None:
+            steps = b.add(induction(
+                f"{name}.gd", lambda i: (gd.W(i), gd.A(T) * back.Z(i, i)), 0,
+                InductionStep(definitions=(gd.gd_step(K),), base_definitions=(gd.gd_base(), back.Z_base(0)),
+                              lemmas=(instance(shift_Z, K),)),
+                index=K))
+        else:  # W_k = W_0 B_(k,k) + A_t Z_(k,k)
+            steps = b.add(induction(
+                f"{name}.gd", lambda i: (gd.W(i), start * back.B(i, i) + gd.A(T) * back.Z(i, i)), 0,
+                InductionStep(definitions=(gd.gd_step(K),),
+                              base_definitions=(gd.gd_base(), back.B_base(0), back.Z_base(0)),
+                              lemmas=(instance(shift_B, K), instance(shift_Z, K))),
+                index=K))
+    extra: list[Fact] = []
+    if start is not None:
+        with b.stage(f"{name}.backward"):
+            backward = b.add(induction(  # B_(k,j) = I - G_t Z_(k,j)
+                f"{name}.backward",
+                lambda i: (back.B(K, i), gd.alg.identity(gd.f) - gd.G(T) * back.Z(K, i)), 0,
+                InductionStep(definitions=(back.B_step(K, J), back.Z_step(K, J)),
+                              base_definitions=(back.B_base(K), back.Z_base(K))),
+                index=J))
+            extra.append(instance(backward, K))
     terms = model.terms()
     with b.stage(f"{name}: the readout sum at j = {terms}"):
         sum_at_n = instance(sums, terms)
@@ -122,6 +149,7 @@ def k_fold_records(model: LayerModel, gd: PrefixGD, state: Proof, name: str, b: 
             .step(f"the readout sum P_{terms}", kind=Kind.LEMMA, using=[sum_at_n])
             .step("the state at t", kind=Kind.LEMMA, using=[state_at_t])
             .step("the layout", using=model.layout)
-            .step("k GD steps from 0", gd.W(K) * x1, kind=Kind.LEMMA, using=[steps.lemma()])
+            .step("k GD steps from 0" if start is None else "k GD steps from W_0 (and B = I - G Z)", gd.W(K) * x1,
+                  kind=Kind.LEMMA, using=[steps.lemma(), *extra])
             .qed()
         )

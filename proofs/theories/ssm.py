@@ -124,6 +124,10 @@ def _per_step() -> Description:
     return descriptions.k_step_description(per_step=True)
 
 
+def _k_step_w0() -> Description:
+    return descriptions.k_step_description(with_w0=True)
+
+
 lam, gamma = descriptions.lam, descriptions.gamma
 ONE = sympy.Integer(1)
 SSM_CLAIMS: dict[str, SSMClaim] = {c.claim: c for c in (
@@ -131,12 +135,13 @@ SSM_CLAIMS: dict[str, SSMClaim] = {c.claim: c for c in (
     SSMClaim("ssm.one_step", _one_step, ONE, {lam: 1}, "ssm.state"),
     SSMClaim("ssm.one_step_w0", _one_step_w0, ONE, {lam: 1}),
     SSMClaim("ssm.k_step", _k_step, K, {lam: 1, gamma: 0}),
+    SSMClaim("ssm.k_step_w0", _k_step_w0, K, {lam: 1, gamma: 0}),
     SSMClaim("ssm.discounted", _k_step, K, {gamma: 0}),
     SSMClaim("ssm.weight_decay", _k_step, K, {lam: 1}),
     SSMClaim("ssm.per_step_eta", _per_step, K, {lam: 1, gamma: 0}),
 )}
 """The SSM claims route 1 proves: ``ssm.discounted`` keeps lambda symbolic, ``ssm.weight_decay`` gamma and eta,
-``ssm.per_step_eta`` every eta_s, ``ssm.one_step_w0`` the matrix W_0."""
+``ssm.per_step_eta`` every eta_s, ``ssm.one_step_w0`` and ``ssm.k_step_w0`` the matrix W_0."""
 
 
 def theorem(claim: str) -> Theorem:
@@ -148,5 +153,5 @@ def refutes(desc: Description, claim: str | None = None) -> bool:
     """Whether route 1 refuses ``desc`` (a mutant): the theorem of ``claim`` (default: the claim of the
     description's construction) about it is not proved."""
     chosen = claim or {"one-step": "ssm.one_step_w0" if desc.W0 is not None else "ssm.one_step",
-                       "k-step": "ssm.k_step"}.get(desc.name, "ssm.k_step")
+                       "k-step": "ssm.k_step_w0" if desc.W0 is not None else "ssm.k_step"}.get(desc.name, "ssm.k_step")
     return not SSM_CLAIMS[chosen].theorem(desc).ok

@@ -5,7 +5,7 @@ description's Q, V_a and Lambda) against the GD statistics' ``A_{t+1} = lambda A
 ``G_{t+1} = lambda G_t + x_{t+1} x_{t+1}^T`` (:class:`~.regression.PrefixGD`, with the description's discount).
 What the state should hold is the theorem, not a parameter: the one-step construction stores the gradient at
 ``W_0`` up to ``1/N``, ``E_y (A_t - W_0 G_t) E_x^T`` (``E_y A_t E_x^T`` from ``W_0 = 0``), the k-step construction
-both statistics, ``E_x G_t E_x^T + E_y A_t E_x^T``.
+both statistics, ``E_x G_t E_x^T + E_y A_t E_x^T`` (from ``W_0``: ``E_x G_t E_x^T + E_y (A_t - W_0 G_t) E_x^T``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ def target(model: LayerModel, gd: PrefixGD) -> Callable[[sympy.Expr], Element]:
         W0 = to_element(desc.W0, model.alg)
         return lambda i: Ey * (gd.A(i) - W0 * gd.G(i)) * Ex.T
     if desc.name == "k-step":
-        return lambda i: Ex * gd.G(i) * Ex.T + Ey * gd.A(i) * Ex.T
+        if desc.W0 is None:
+            return lambda i: Ex * gd.G(i) * Ex.T + Ey * gd.A(i) * Ex.T
+        W0k = to_element(desc.W0, model.alg)
+        return lambda i: Ex * gd.G(i) * Ex.T + Ey * (gd.A(i) - W0k * gd.G(i)) * Ex.T
     raise BadInput(f"route 1 knows no state theorem for the construction {desc.name!r}")
 
 

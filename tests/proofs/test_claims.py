@@ -17,8 +17,8 @@ from gdssm.symbolic.constructions import k_step, one_step
 from gdssm.symbolic.mutants import mutant
 
 REQUIRED = {"gd.gradient", "gd.closed_form", "ssm.state", "ssm.one_step", "ssm.one_step_w0", "ssm.k_step",
-            "ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ref.param_map", "ref.two_step", "ce.one_step",
-            "eta.optimal", *BEYOND_IDS, *FEATURE_IDS}
+            "ssm.k_step_w0", "ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ref.param_map",
+            "ref.two_step", "ce.one_step", "eta.optimal", *BEYOND_IDS, *FEATURE_IDS}
 
 
 def test_registry_has_every_required_claim_with_routes_and_a_trusted_base() -> None:
@@ -155,18 +155,19 @@ def test_the_printed_hypotheses_of_the_ssm_claims_are_complete() -> None:
 
 def test_the_general_claims_are_proved_with_symbolic_scalars() -> None:
     details = {cid: RUNNERS["symbolic"](claim(cid)) for cid in
-               ("ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ssm.one_step_w0")}
+               ("ssm.discounted", "ssm.weight_decay", "ssm.per_step_eta", "ssm.one_step_w0", "ssm.k_step_w0")}
     assert all(o.ok for o in details.values())
     assert "lambda" in details["ssm.discounted"].dims
     assert "gamma" in details["ssm.weight_decay"].dims and "eta" in details["ssm.weight_decay"].dims
     assert "eta_s" in details["ssm.per_step_eta"].dims
-    assert "W_0" in details["ssm.one_step_w0"].dims
+    assert "W_0" in details["ssm.one_step_w0"].dims and "W_0" in details["ssm.k_step_w0"].dims
 
 
 def test_routes_exact_and_z3_keep_the_general_scalars_as_indeterminates() -> None:
     from gdssm.proofs.rings import program_pair
 
     for cid, names in (("ssm.discounted", {"lambda"}), ("ssm.weight_decay", {"gamma", "eta"}),
-                       ("ssm.per_step_eta", {"eta_0", "eta_1"}), ("ssm.one_step_w0", {"W0_00"})):
+                       ("ssm.per_step_eta", {"eta_0", "eta_1"}), ("ssm.one_step_w0", {"W0_00"}),
+                       ("ssm.k_step_w0", {"W0_00", "W0_01"})):
         for target in claim(cid).targets():
             assert names <= {str(s) for s in program_pair(target).parameters}, (cid, target.name)

@@ -49,6 +49,8 @@ ONE_STEP_VISIBLE = frozenset({"flipped-sign", "one-over-P", "missing-1/N", "q-en
 K_STEP_VISIBLE = ONE_STEP_VISIBLE | {"no-gram-correction"}
 """V_1 = I already: no-value-map leaves the k-step description unchanged."""
 W0_VISIBLE = ONE_STEP_VISIBLE | {"no-value-map"}
+K_STEP_W0_VISIBLE = K_STEP_VISIBLE | {"no-value-map"}
+"""From W_0, V_1 = I - E_y W_0 E_x^T: no-value-map changes the k-step description too."""
 STATE_READS = frozenset({"q-entry-moved", "lambda-not-one"})
 """The state equation S_t = E_y A_t E_x^T reads Q, V_2 and Lambda only."""
 
@@ -57,6 +59,7 @@ MUTANT_TABLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ssm.one_step": (ONE_STEP_VISIBLE, frozenset()),
     "ssm.one_step_w0": (W0_VISIBLE, frozenset()),
     "ssm.k_step": (K_STEP_VISIBLE, frozenset()),
+    "ssm.k_step_w0": (K_STEP_W0_VISIBLE, frozenset()),
     "ssm.discounted": (K_STEP_VISIBLE, frozenset()),
     "ssm.weight_decay": (K_STEP_VISIBLE, frozenset()),
     "ssm.per_step_eta": (K_STEP_VISIBLE, frozenset()),

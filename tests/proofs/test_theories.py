@@ -50,6 +50,9 @@ def test_the_general_scalars_stay_symbolic() -> None:
     assert {"eta[-j + k - 1]", "eta[k]"} <= scalars["ssm.per_step_eta"]
     w0 = SSM_CLAIMS["ssm.one_step_w0"].theorem()
     assert w0.ok and w0.records[-1].lhs.algebra.declared("W_0")
+    kw0 = SSM_CLAIMS["ssm.k_step_w0"].theorem()
+    assert kw0.ok and kw0.records[-1].lhs.algebra.declared("W_0")
+    assert [r.name for r in kw0.records][-3:] == ["ssm.k_step_w0.gd", "ssm.k_step_w0.backward", "ssm.k_step_w0"]
     hypotheses = " ".join(SSM_CLAIMS["ssm.per_step_eta"].theorem().hypotheses_tex)
     assert r"{\eta}_{- j + k - 1}" in hypotheses and r"{\eta}_{s}" in hypotheses
 
@@ -66,6 +69,8 @@ def test_printed_hypotheses_are_complete() -> None:
                        r"E_{x}^{T} E_{x} = \mathbb{I}", r"E_{y}^{T} E_{y} = \mathbb{I}", r"E_{x}^{T} E_{y} = 0",
                        r"W^{(t)}_{0} = 0", "G_{0} = 0", "A_{0} = 0"],
         "ssm.one_step_w0": [r"V_{1} = - E_{y} W_{0} E_{x}^{T}", r"F = W_{0} E_{x}^{T}", r"W^{(t)}_{0} = W_{0}"],
+        "ssm.k_step_w0": [r"F = W_{0} E_{x}^{T}", r"W^{(t)}_{0} = W_{0}", r"\rho_{j} = 1", r"R = E_{x} E_{x}^{T}",
+                          r"E_{x}^{T} E_{y} = 0"],
     }
     for claim, wanted in expected.items():
         printed = SSM_CLAIMS[claim].theorem().hypotheses_tex

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gdssm.core.errors import BadInput, ShapeError
 from gdssm.symbolic.constructions import k_step, one_step
 from gdssm.symbolic.layer import Readout
 from gdssm.symbolic.mutants import MUTANTS, applicable
@@ -49,6 +51,28 @@ def test_one_step_equals_gd(f: int, m: int, N: int, eta: sp.Rational, seed: int,
     assert disagreements(c, random_context(f, m, N, seed)) == []
 
 
+@given(f=dims, m=dims, N=contexts, k=st.integers(1, 3), eta=rationals, seed=seeds,
+       lam=st.sampled_from([1, sp.Rational(3, 4)]), per_step=st.booleans())
+def test_k_step_from_w0_equals_gd(f: int, m: int, N: int, k: int, eta: sp.Rational, seed: int, lam: sp.Rational,
+                                  per_step: bool) -> None:
+    """The value map I - E_y W_0 E_x^T and the feedthrough W_0 E_x^T give k GD steps from W_0 (any lambda, per-step
+    step sizes too)."""
+    W0 = sp.Matrix(m, f, lambda i, j: sp.Rational((seed + 3 * i + j) % 7 - 3, 2))
+    etas = [eta / (i + 1) for i in range(k)] if per_step else None
+    c = k_step(f, m, N, k, eta, lam=lam, etas=etas, W0=W0)
+    assert "ssm.k_step_w0" in c.claims
+    assert disagreements(c, random_context(f, m, N, seed)) == []
+    zero = k_step(f, m, N, k, eta, lam=lam, etas=etas, W0=sp.zeros(m, f))
+    assert disagreements(zero, random_context(f, m, N, seed)) == []  # W_0 = 0 is the plain k-step layer
+
+
+def test_k_steps_from_w0_refuse_weight_decay_and_a_wrong_shape() -> None:
+    with pytest.raises(BadInput, match="weight decay gamma = 0"):
+        k_step(2, 1, 3, 2, "1/2", gamma="1/10", W0=sp.Matrix([[1, 2]]))
+    with pytest.raises(ShapeError, match="m x f = 1 x 2"):
+        k_step(2, 1, 3, 2, "1/2", W0=sp.Matrix([[1, 2, 3]]))
+
+
 def test_symbolic_eta_and_symbolic_data() -> None:
     """With eta and every data entry a symbol the identity holds as polynomials, not just at a point."""
     from gdssm.symbolic.task import symbolic_context
@@ -61,7 +85,8 @@ def test_symbolic_eta_and_symbolic_data() -> None:
 def test_every_mutant_is_rejected(seed: int, k: int) -> None:
     W0 = sp.Matrix([[1, -2, 1]])
     for c in (k_step(3, 1, 4, k, sp.Rational(1, 2), lam=sp.Rational(4, 5), gamma=sp.Rational(1, 4)),
-              one_step(3, 1, 4, sp.Rational(1, 3), W0=W0), one_step(3, 3, 4, 1, layout="reference")):
+              one_step(3, 1, 4, sp.Rational(1, 3), W0=W0), one_step(3, 3, 4, 1, layout="reference"),
+              k_step(3, 1, 4, k, sp.Rational(1, 2), W0=W0)):
         ctx = random_context(3, c.layout.m, 4, seed)
         names = [mut.name for mut in applicable(c)]
         assert len(names) >= 6
