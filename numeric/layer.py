@@ -308,7 +308,7 @@ class GDSSMLayer(nn.Module):
         A finite total of the sums proves every entry finite (one pass per tensor, the sums added on the host);
         otherwise, as when a sum merely overflows, each tensor is looked at entry by entry.
         """
-        if math.isfinite(sum(float(data.sum()) for data in named.values())):  # sum_i sum(t_i) finite
+        if math.isfinite(sum(float(data.detach().sum()) for data in named.values())):  # sum_i sum(t_i) finite
             return
         for name, data in named.items():
             if not bool(torch.isfinite(data).all()):

@@ -142,8 +142,8 @@ class CoqFile:
 
     @property
     def module(self) -> str:
-        """The Module the file's body gets in a batch (``ssm_one_step.v`` -> ``Claim_ssm_one_step``)."""
-        return "Claim_" + self.name.removesuffix(".v")
+        """The Module the file's body gets in a batch (``ssm_one_step.v`` -> ``batch_ssm_one_step``)."""
+        return "batch_" + self.name.removesuffix(".v")
 
     @property
     def sha256(self) -> str:

@@ -281,3 +281,22 @@ def test_scans_and_planner_on_their_own() -> None:
     with pytest.raises(BadInput, match="unknown scan 'fast'"):
         scans.block_scan("fast", 1, torch.ones(H, H, dtype=F64))
     assert planner.chunk_length(64, 4, 2) == 32 and planner.bytes_per_state(2, 3, 8) == 4 * 2 * 9 * 8
+
+
+@pytest.mark.parametrize("lam", ["1", "9/10"])
+def test_k_steps_from_w0_match_autograd_gd_from_w0(lam: str) -> None:
+    """The k-step layer from W_0 (value map I - E_y W_0 E_x^T, feedthrough W_0 E_x^T) is autograd GD from W_0 at
+    every prefix; the statistics path does not take it (V_1 is not I), the general paths do; W_0 = 0 gives a
+    different prediction, so the check sees W_0."""
+    W0 = sp.Matrix([[1, -2, sp.Rational(1, 2)], [0, 3, 1]])
+    c = k_step(3, 2, 6, 3, "1/2", lam=lam, W0=W0)
+    layer = GDSSMLayer.from_construction(c).requires_grad_(False)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 7, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(4, 6, 2, generator=gen, dtype=torch.float64)
+    want = gd_predictions(c.gd, x, y)
+    assert layer.structure() == "value map V1 is not the identity"
+    for path in ("auto", "sequential"):
+        assert rel_error(layer(x, y, path=path), want) < 1e-12
+    from_zero = gd_predictions(k_step(3, 2, 6, 3, "1/2", lam=lam).gd, x, y)
+    assert rel_error(from_zero, want) > 1e-2

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from gdssm.proofs.coq import batch, generate, run
+from gdssm.reports.prose import prose
 from gdssm.symbolic.mutants import mutant
 from tests.proofs.coq_support import TOOLCHAIN, assert_refused, coq_check, needs_coq
 
@@ -79,6 +80,7 @@ def test_a_batch_gives_each_file_its_own_verdict(library: run.Library, tmp_path:
         alone = coq_check(library, f, tmp_path / f.name)
         assert shared.ok and alone.ok and shared.assumptions == alone.assumptions and shared.sha256 == f.sha256
         assert "coq_batch_" in shared.detail and f"Module {f.module}" in shared.detail
+        assert r"\(" not in prose(shared.detail)  # the report prints it as prose: names in typewriter, no math
 
 
 @needs_coq
