@@ -8,7 +8,8 @@ everything else is derived or measured here, at the report's dimensions (f, m, N
 * evidence -- :mod:`reports.evidence` (exact check at the dims, property runs, loss vs k, error vs N,
   mutants) and :mod:`reports.two_step_audit`;
 * learned vs derived -- finished ``gdssm train`` runs found under ``train_dir`` (:mod:`reports.learned`);
-* end to end -- the proof of :data:`END_TO_END` as one chain from the layer's equations (:mod:`reports.end_to_end`).
+* end to end -- the proofs of :data:`END_TO_END` as one chain each from the layer's equations
+  (:mod:`reports.end_to_end`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ TITLE = "gdssm: derivations and proofs that a state-space layer runs gradient de
 SHOWN_STEPS = 2
 ERROR_NS = (4, 8, 16, 32, 64, 128, 256)
 PROPERTY_EXAMPLES = 40
-END_TO_END = "ssm.one_step"
+END_TO_END = ("ssm.one_step", "ssm.k_step")
+"""The claims whose route-1 proofs the report prints as one chain each: the paper's step and ours, for every k."""
 """The claim whose proof is printed end to end: one GD step, from the layer's equations to its prediction."""
 
 Stage = Callable[[str], None]
@@ -125,14 +127,14 @@ def build_report_input(settings: ReportSettings, outcomes: Iterable[Outcome], ve
         certificate_hashes={f"{o.claim}/{o.route}": certificate_hash(o) for o in done},
         learned=learned_views(s.train_dir) if s.train_dir is not None else (),
         formal_files=formal_files(),
-        end_to_end=end_to_end(),
+        end_to_end=tuple(end_to_end(c) for c in END_TO_END),
     )
 
 
-def end_to_end() -> EndToEndView:
-    """The proof of :data:`END_TO_END` printed as one chain from the layer's equations (the route-1 theorem about
-    the description as it is now, as the rest of the report prints it)."""
-    c = claim(END_TO_END)
+def end_to_end(claim_id: str = END_TO_END[0]) -> EndToEndView:
+    """The proof of ``claim_id`` (one of :data:`END_TO_END`) printed as one chain from the layer's equations (the
+    route-1 theorem about the description as it is now, as the rest of the report prints it)."""
+    c = claim(claim_id)
     return end_to_end_view(c.id, c.title, c.proved)
 
 

@@ -370,13 +370,15 @@ class ReportInput:
     formal_files: tuple[tuple[str, str], ...] = ()
     """(file name, text) of each generated Coq file, written next to the PDF."""
     source_date: str | None = None
-    end_to_end: EndToEndView | None = None
+    end_to_end: tuple[EndToEndView, ...] = ()
+    """The proofs printed as one chain each (in order: the one-step claim, then the k-step claim)."""
     """One claim's proof printed as one chain from the layer's equations (its claim must be in ``claims``)."""
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.claims]
-        if self.end_to_end is not None and self.end_to_end.claim not in ids:
-            raise BadInput(f"the end-to-end proof is about {self.end_to_end.claim}, which is not a claim of the report")
+        for chain in self.end_to_end:
+            if chain.claim not in ids:
+                raise BadInput(f"the end-to-end proof is about {chain.claim}, which is not a claim of the report")
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise BadInput(f"duplicate claim ids: {', '.join(dup)}")

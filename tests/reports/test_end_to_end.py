@@ -32,7 +32,7 @@ from gdssm.symbolic import equations as eq
 
 def test_the_chain_runs_from_the_layer_equations_to_the_prediction() -> None:
     view = end_to_end()
-    theorem = claim(END_TO_END).proved()
+    theorem = claim(END_TO_END[0]).proved()
     lhs = [lhs for lhs, _ in view.equations]
     assert lhs[:2] == ["z_{2 i - 1}", "z_{2 i}"] and r"\hat{y}_{t}" in lhs and "S_{t}" in lhs
     assert view.rows[0].kind == "lemma" and view.rows[-1].kind == "step"
@@ -47,6 +47,24 @@ def test_the_chain_runs_from_the_layer_equations_to_the_prediction() -> None:
     hence = next(r for r in view.rows if r.kind == "hence")
     assert "rows (1)--(5)" in hence.justification
     assert any("Lemma \\texttt{ssm.state}, rows (1)--(5)" in r.justification for r in view.steps)
+
+
+def test_the_k_step_chain_runs_through_every_record_to_k_gd_steps() -> None:
+    """The second chain: ssm.k_step's records (the state, the readout vectors and sums, one more step, GD from 0)
+    each stated and closed in order, cited by the rows that use them, ending at W^(t)_k x_{t+1} for every k."""
+    assert END_TO_END == ("ssm.one_step", "ssm.k_step")
+    view = end_to_end("ssm.k_step")
+    theorem = claim("ssm.k_step").proved()
+    numbers = [r.number for r in view.steps]
+    assert numbers == list(range(1, len(numbers) + 1)) and all(r.ok for r in view.steps)
+    nontrivial = [s for r in theorem.records for s in r.steps if latex(s.lhs) != latex(s.rhs)]
+    assert len(view.steps) == len(nontrivial)
+    lemmas = [r.justification for r in view.rows if r.kind == "lemma"]
+    assert len(lemmas) == len(theorem.records) - 1 == len([r for r in view.rows if r.kind == "hence"])
+    assert [name.split("texttt{")[1].split("}")[0] for name in lemmas] == [
+        latex_name for latex_name in (r.name.replace("_", r"\_") for r in theorem.records[:-1])]
+    assert view.statement == r"\hat{y}_{t} = W^{(t)}_{k} x_{t + 1} \quad (k \geq 0)"
+    assert any("Lemma \\texttt{ssm.k\\_step.sums}, rows" in r.justification for r in view.steps)
 
 
 def test_the_equations_are_those_of_symbolic_equations(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,13 +131,13 @@ def test_the_modelled_scan_picks_what_the_code_would() -> None:
 
 def test_the_chain_renders_only_for_a_verified_claim(report: ReportInput) -> None:
     view = end_to_end()
-    chained = dataclasses.replace(report, end_to_end=view)
+    chained = dataclasses.replace(report, end_to_end=(view,))
     tex = render_tex(chained)
     assert r"\section{One proof end to end:" in tex and tex.count(r"\gdpass") > len(view.steps)
     failed = tuple(dataclasses.replace(c, results={r: dataclasses.replace(v, ok=False) for r, v in c.results.items()})
-                   if c.id == END_TO_END else c for c in report.claims)
-    with pytest.raises(UnverifiedClaimError, match=END_TO_END):
+                   if c.id == END_TO_END[0] else c for c in report.claims)
+    with pytest.raises(UnverifiedClaimError, match=END_TO_END[0]):
         render_tex(dataclasses.replace(chained, claims=failed))
     with pytest.raises(BadInput, match="not a claim of the report"):
-        dataclasses.replace(chained, claims=tuple(c for c in report.claims if c.id != END_TO_END and
-                                                  END_TO_END not in c.uses))
+        dataclasses.replace(chained, claims=tuple(c for c in report.claims if c.id != END_TO_END[0] and
+                                                  END_TO_END[0] not in c.uses))
