@@ -190,7 +190,8 @@ def _derivations(draw: Any, law: TaskLaw, max_f: int, max_m: int, max_N: int, ma
     gamma = sp.Integer(0) if not draw(st.booleans()) else 1 / (4 * first)  # eta_0 gamma = 1/4
     per_step = draw(st.booleans())
     etas = [first * q for q in draw(_quarters(k))] if per_step else None
-    return k_step_derivation(f, m, N, k, first, lam=lam, gamma=gamma, etas=etas)
+    W0 = draw(_maybe_matrix(m, f)) if gamma == 0 else None  # from W_0 only without decay (ssm.k_step_w0)
+    return k_step_derivation(f, m, N, k, first, lam=lam, gamma=gamma, etas=etas, W0=W0)
 
 
 def constructions(law: TaskLaw | None = None, max_f: int = 8, max_m: int = 4, max_N: int = 32,
@@ -198,7 +199,7 @@ def constructions(law: TaskLaw | None = None, max_f: int = 8, max_m: int = 4, ma
     """A derived construction with numeric eta, for data drawn from ``law`` (default: U(-1/2, 1/2) inputs).
 
     ``one-step``: layout ``split`` or ``reference`` (when m = f or m = 1), lambda, optional W_0.
-    ``k-step``: split layout, k, lambda, weight decay gamma, one eta or one per step.
+    ``k-step``: split layout, k, lambda, weight decay gamma, one eta or one per step, optional W_0 (when gamma = 0).
     """
     return derivations(law, max_f, max_m, max_N, max_k, tuple(names)).map(Derivation.construction)
 

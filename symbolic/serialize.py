@@ -410,10 +410,8 @@ def _read_construction(doc: Any, source: str) -> FileConstruction:
                 raise BadInput("the one-step construction has one eta, not a per-step list etas")
             derived = one_step(f, m, N, eta, layout=layout, lam=lam, W0=W0)
         else:
-            if W0 is not None:
-                raise BadInput("the k-step construction starts from W_0 = 0, but the header gives W0")
             derived = k_step(f, m, N, k, eta if eta is not None else ETA, layout=layout, lam=lam, gamma=gamma,
-                             etas=etas)
+                             etas=etas, W0=W0)
     except BadInput as err:
         raise r.bad(f"the header does not describe a construction: {err}") from None
 

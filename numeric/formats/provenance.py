@@ -182,14 +182,12 @@ def derive(doc: Mapping[str, Any], source: str = "<metadata>") -> Construction:
     f, m, N, k = dims["f"], dims["m"], dims["N"], doc["steps"]
     if doc["construction"] == "one-step" and (len(etas) != 1 or k != 1 or gamma != 0 or gd["per_step"]):
         raise BadInput(f"{source}: a one-step construction has k = 1, one eta, no decay and no per-step etas")
-    if doc["construction"] == "k-step" and W0 is not None:
-        raise BadInput(f"{source}: the k-step construction starts from W_0 = 0, but the metadata gives W0")
     try:
         if doc["construction"] == "one-step":
             c = one_step(f, m, N, etas[0], layout=doc["layout"], lam=lam, W0=W0)
         else:
             c = k_step(f, m, N, k, etas[0] if etas else 1, layout=doc["layout"], lam=lam, gamma=gamma,
-                       etas=etas if gd["per_step"] else None)
+                       etas=etas if gd["per_step"] else None, W0=W0)
     except BadInput as err:
         raise BadInput(f"{source}: metadata: {err}") from None
     _check_derivation(c, doc, source)

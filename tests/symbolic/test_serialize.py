@@ -65,6 +65,7 @@ def test_documents_read_back_to_the_same_parameters(eta: str) -> None:
     one_step(2, 1, 3, 1, lam=sp.Rational(9, 10)),
     k_step(2, 2, 5, 3, sp.Rational(3, 10), lam=sp.Rational(9, 10), gamma=sp.Rational(1, 10)),
     k_step(2, 1, 4, 2, "symbolic"), k_step(2, 1, 4, 2, 1, etas=["1/2", "1/3"]), k_step(2, 1, 4, 0),
+    k_step(2, 2, 4, 3, sp.Rational(1, 3), lam=sp.Rational(9, 10), W0=sp.Matrix([[1, -2], [sp.Rational(1, 2), 0]])),
 ])
 def test_a_derive_document_reads_back_to_its_derivation(c: object) -> None:
     """The header derives the same construction and GD; the body is the same layer; nothing differs."""
