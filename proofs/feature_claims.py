@@ -133,8 +133,11 @@ def _theorem(claim_id: str) -> Callable[[], Theorem]:
 
 ROUTES = ("symbolic", "coq", "exact", "z3")
 """The feature claims' routes: route 1 and Coq for every phi (Features.v), exact and z3 with a polynomial phi."""
-GLU_ROUTES = ("symbolic", "exact", "z3")
-"""``ref.nonlinear_glu``: route 1 for every phi and g, exact and z3 for a symbolic affine phi and a polynomial GLU."""
+MLP_ROUTES = (*ROUTES, "numeric")
+"""The GD-on-features claims add route 3: drawn torch MLPs phi (:mod:`numeric.feature_route`)."""
+GLU_ROUTES = ("symbolic", "exact", "z3", "numeric")
+"""``ref.nonlinear_glu``: route 1 for every phi and g, exact and z3 for a symbolic affine phi and a polynomial GLU,
+numeric with the real GELU and sigmoid."""
 
 
 def build_claims() -> tuple[Claim, ...]:
@@ -147,14 +150,17 @@ def build_claims() -> tuple[Claim, ...]:
 
     return (
         Claim("ssm.features_one_step", "One GD step on features phi(x) at every prefix, for any feature map",
-              routes=ROUTES, theorem=_theorem("ssm.features_one_step"), targets=targets(one_step_targets)),
+              routes=MLP_ROUTES, theorem=_theorem("ssm.features_one_step"), targets=targets(one_step_targets),
+              numeric=("features-one-step",)),
         Claim("ssm.features_k_step", "k GD steps on features phi(x) with one state, for any feature map and k",
-              routes=ROUTES, theorem=_theorem("ssm.features_k_step"), targets=targets(k_step_targets)),
+              routes=MLP_ROUTES, theorem=_theorem("ssm.features_k_step"), targets=targets(k_step_targets),
+              numeric=("features-k-step",)),
         Claim("kernel.one_step", "One GD step from 0 on features is kernel regression, k(x, x') = phi(x)^T phi(x')",
               routes=ROUTES, theorem=_theorem("kernel.one_step"), targets=targets(kernel_targets)),
         Claim("ref.nonlinear_glu", "The authors' non-linear model predicts -g(-W_1 phi(x_q)): one GD step on affine "
               "features (targets phi(y)) read out by a learned GLU g, not GD on MLP features",
-              routes=GLU_ROUTES, theorem=_theorem("ref.nonlinear_glu"), targets=targets(glu_targets)),
+              routes=GLU_ROUTES, theorem=_theorem("ref.nonlinear_glu"), targets=targets(glu_targets),
+              numeric=("glu",)),
     )
 
 

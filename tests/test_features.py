@@ -136,5 +136,6 @@ def test_their_forward_with_real_gelu_matches_the_closed_form(P: int, N: int, se
 
 def test_the_glu_claim_is_registered_with_its_meaning() -> None:
     c = claim("ref.nonlinear_glu")
-    assert c.routes == ("symbolic", "exact", "z3") and "not GD on MLP features" in c.title
+    assert c.routes == ("symbolic", "exact", "z3", "numeric") and c.numeric == ("glu",)
+    assert "not GD on MLP features" in c.title
     assert c.statement == theorem("ref.nonlinear_glu").statement_tex

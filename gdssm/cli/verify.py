@@ -14,14 +14,25 @@ NUMERIC_EXAMPLES = 12
 
 
 def numeric_outcome(claim_id: str, names: tuple[str, ...], seed: int = 0) -> Any:
-    """Route 3 for a claim: ``numeric.check`` over Hypothesis-drawn constructions of the claim's kind."""
+    """Route 3 for a claim: ``numeric.check`` over Hypothesis-drawn constructions of the claim's kind, or for a
+    feature claim :mod:`numeric.feature_route` over drawn torch feature maps."""
     import time
 
     from gdssm.core.errors import Refuted
     from gdssm.numeric.check import run_check
+    from gdssm.numeric.feature_route import KINDS, run_feature_check
     from gdssm.proofs.verify import Outcome
 
     start = time.perf_counter()
+    if names and names[0] in KINDS:
+        try:
+            found = run_feature_check(names[0], NUMERIC_EXAMPLES, seed)
+        except Refuted as failure:
+            return Outcome(claim_id, "numeric", False, "drawn", f"{NUMERIC_EXAMPLES} examples",
+                           time.perf_counter() - start, str(failure), failure.counterexample)
+        where = "drawn P<=6, N<=12, GELU and sigmoid" if names[0] == "glu" else "drawn MLP phi, f<=3, m<=2, N<=12"
+        return Outcome(claim_id, "numeric", True, where, f"{found.examples} examples", time.perf_counter() - start,
+                       f"max rel {found.max_rel:.1e} (float64, tolerance 1e-9)")
     try:
         report = run_check(NUMERIC_EXAMPLES, seed, names=names, max_f=8, max_m=3, max_N=32, max_k=4)
     except Refuted as failure:
