@@ -42,6 +42,7 @@ Rendering is deterministic: the same description gives byte-identical files.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -402,12 +403,20 @@ def _defined_name(fact: Hypothesis) -> str:
     return words[0][0][0]
 
 
+_INDEX = re.compile(r"(?:(k)(?:\s*\+\s*(\d+))?|(\d+))")
+"""The indices route 1 gives its families: ``k``, ``k + n`` or ``n`` (read as data, never evaluated)."""
+
+
 def _family(name: str) -> tuple[str, sp.Expr] | None:
     """``("D", k + 1)`` for the indexed generator ``D^{k + 1}`` (or ``W_{0}``); None for a plain generator."""
     for mark in ("^{", "_{"):
         stem, sep, rest = name.partition(mark)
         if sep and rest.endswith("}") and stem.isidentifier():
-            return stem, sp.sympify(rest[:-1], locals={"k": sym.k})
+            found = _INDEX.fullmatch(rest[:-1])
+            if found is None:
+                raise BadInput(f"the generator {name} has an index the printer does not read: {rest[:-1]!r}")
+            symbol, shift, number = found.groups()
+            return stem, (sym.k + int(shift or 0)) if symbol else sp.Integer(int(number))
     return None
 
 

@@ -139,3 +139,14 @@ def test_the_route_refuses_a_wrong_gradient_in_the_registry(monkeypatch: pytest.
     patch_theorem(monkeypatch, "gd.gradient", MUTANTS["gd.gradient"]["flipped sign"])
     (check,) = run.check_claims(["gd.gradient"], reuse=False)
     assert not check.ok and "coqc refused" in check.detail
+
+
+def test_family_indices_are_read_as_data_never_evaluated() -> None:
+    """The printer reads route 1's family indices (k, k + n, n) with a pattern; anything else is refused."""
+    from gdssm.core.errors import BadInput
+    from gdssm.proofs.coq.generate import _family
+    from gdssm.symbolic import description as sym
+
+    assert _family("D^{k + 1}") == ("D", sym.k + 1) and _family("W_{0}") == ("W", 0) and _family("G") is None
+    with pytest.raises(BadInput, match="index the printer does not read"):
+        _family("D^{__import__('os').getcwd()}")
